@@ -67,5 +67,7 @@ type Upload interface {
 // Redirector is implemented by drivers that can hand a client a direct,
 // time-limited URL for reading a key (presigned S3 GET URLs).
 type Redirector interface {
+	// Redirects reports whether redirects are switched on.
+	Redirects() bool
 	RedirectURL(ctx context.Context, key string, expiry time.Duration) (string, error)
 }

@@ -1,0 +1,64 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gorilla/mux"
+	"github.com/opencontainers/go-digest"
+	"github.com/pier-registry/pier/auth"
+	"github.com/pier-registry/pier/storage"
+)
+
+// base answers GET /v2/: the API is here, and the caller may use it.
+func (a *api) base(w http.ResponseWriter, r *http.Request) error {
+	if _, err := a.auth.Authorize(r, nil); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", "2")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write([]byte("{}"))
+	}
+	return nil
+}
+
+// repo validates the {name} of r and checks that the caller may perform
+// actions on it. It returns the name and who is asking.
+func (a *api) repo(r *http.Request, actions ...string) (string, auth.Subject, error) {
+	name := mux.Vars(r)["name"]
+	if err := storage.ValidName(name); err != nil {
+		return "", auth.Subject{}, err
+	}
+	who, err := a.auth.Authorize(r, []auth.Access{auth.Repository(name, actions...)})
+	return name, who, err
+}
+
+// pathDigest parses the {digest} variable of r.
+func pathDigest(r *http.Request) (digest.Digest, error) {
+	return storage.ParseDigest(mux.Vars(r)["digest"])
+}
+
+// noContent finishes a reply that has no body.
+func noContent(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
+}
+
+func blobLocation(name string, d digest.Digest) string {
+	return "/v2/" + name + "/blobs/" + d.String()
+}
+
+// pageSize parses the "n" query parameter: -1 when absent.
+func pageSize(r *http.Request) (int, error) {
+	s := r.URL.Query().Get("n")
+	if s == "" {
+		return -1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, badRequest("n must be a non-negative integer, not %q", s)
+	}
+	return n, nil
+}
