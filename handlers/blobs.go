@@ -91,4 +91,3 @@ func (a *api) deleteBlob(w http.ResponseWriter, r *http.Request) error {
 	noContent(w, http.StatusAccepted)
 	return nil
 }
-

@@ -110,7 +110,6 @@ func writeJSONError(w http.ResponseWriter, status int, code, message string) {
 // requestID is the id the server's middleware gave this request.
 func requestID(w http.ResponseWriter) string { return w.Header().Get("X-Request-Id") }
 
-
 // badRequest is a 400 for a malformed request that no spec code names.
 func badRequest(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", errBadRequest, fmt.Sprintf(format, args...))

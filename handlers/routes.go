@@ -21,20 +21,20 @@ func routes(a *api, token http.Handler) http.Handler {
 
 	v2 := r.PathPrefix("/v2").Subrouter()
 	v2.Use(apiVersion)
-	v2.Handle("/", a.handle(a.base)).Methods("GET", "HEAD")                                                 // end-1
-	v2.Handle("/_catalog", a.handle(a.catalog)).Methods("GET")                                             // catalog
-	v2.Handle(name+"/blobs/uploads/", a.handle(a.startUpload)).Methods("POST")                              // end-4a/4b/4c/11
-	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.uploadStatus)).Methods("GET")                          // end-13
-	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.patchUpload)).Methods("PATCH")                         // end-5
-	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.finishUpload)).Methods("PUT")                          // end-6
-	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.cancelUpload)).Methods("DELETE")                       // end-14
-	v2.Handle(name+"/blobs/{digest}", a.handle(a.getBlob)).Methods("GET", "HEAD")                           // end-2
-	v2.Handle(name+"/blobs/{digest}", a.handle(a.deleteBlob)).Methods("DELETE")                             // end-10
-	v2.Handle(name+"/manifests/{reference}", a.handle(a.getManifest)).Methods("GET", "HEAD")                // end-3
-	v2.Handle(name+"/manifests/{reference}", a.handle(a.putManifest)).Methods("PUT")                        // end-7a/7b
-	v2.Handle(name+"/manifests/{reference}", a.handle(a.deleteManifest)).Methods("DELETE")                  // end-9
-	v2.Handle(name+"/tags/list", a.handle(a.listTags)).Methods("GET")                                       // end-8a/8b
-	v2.Handle(name+"/referrers/{digest}", a.handle(a.referrers)).Methods("GET")                             // end-12a/12b
+	v2.Handle("/", a.handle(a.base)).Methods("GET", "HEAD")                                  // end-1
+	v2.Handle("/_catalog", a.handle(a.catalog)).Methods("GET")                               // catalog
+	v2.Handle(name+"/blobs/uploads/", a.handle(a.startUpload)).Methods("POST")               // end-4a/4b/4c/11
+	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.uploadStatus)).Methods("GET")           // end-13
+	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.patchUpload)).Methods("PATCH")          // end-5
+	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.finishUpload)).Methods("PUT")           // end-6
+	v2.Handle(name+"/blobs/uploads/{id}", a.handle(a.cancelUpload)).Methods("DELETE")        // end-14
+	v2.Handle(name+"/blobs/{digest}", a.handle(a.getBlob)).Methods("GET", "HEAD")            // end-2
+	v2.Handle(name+"/blobs/{digest}", a.handle(a.deleteBlob)).Methods("DELETE")              // end-10
+	v2.Handle(name+"/manifests/{reference}", a.handle(a.getManifest)).Methods("GET", "HEAD") // end-3
+	v2.Handle(name+"/manifests/{reference}", a.handle(a.putManifest)).Methods("PUT")         // end-7a/7b
+	v2.Handle(name+"/manifests/{reference}", a.handle(a.deleteManifest)).Methods("DELETE")   // end-9
+	v2.Handle(name+"/tags/list", a.handle(a.listTags)).Methods("GET")                        // end-8a/8b
+	v2.Handle(name+"/referrers/{digest}", a.handle(a.referrers)).Methods("GET")              // end-12a/12b
 	r.Handle("/v2", http.RedirectHandler("/v2/", http.StatusMovedPermanently))
 	if token != nil {
 		r.Handle("/token", token)
