@@ -9,11 +9,6 @@ PIER_ARTIFACTS="${PIER_ARTIFACTS:-$PIER_ROOT/results}"
 # Pinned tools are installed here, outside the repository.
 PIER_TOOLS="${PIER_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/pier-tools}"
 
-# The official OCI distribution-spec conformance suite; the only version
-# the module proxy serves.
-OCI_SUITE_MODULE="github.com/opencontainers/distribution-spec/conformance"
-OCI_SUITE_VERSION="v0.0.0-20260831232431-97274622c111"
-
 say() { printf '%s: %s\n' "$(basename "$0")" "$*" >&2; }
 die() {
 	say "FAIL: $*"

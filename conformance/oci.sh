@@ -11,6 +11,10 @@ set -euo pipefail
 # shellcheck source=conformance/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# The official suite; the only version the module proxy serves.
+OCI_SUITE_MODULE="github.com/opencontainers/distribution-spec/conformance"
+OCI_SUITE_VERSION="v0.0.0-20260831232431-97274622c111"
+
 storage="${1:-fs}"
 out="$PIER_ARTIFACTS/oci-$storage"
 # The suite runs in minutes; this only stops a hung run.

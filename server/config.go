@@ -2,7 +2,11 @@
 // timeouts and middleware, health endpoints and graceful shutdown.
 package server
 
-import "time"
+import (
+	"time"
+
+	"github.com/pier-registry/pier/storage/s3"
+)
 
 // Config is everything pier serve reads from its YAML file. Every field has
 // a default (see Default and config.example.yaml at the repository root).
@@ -17,7 +21,8 @@ type Config struct {
 // StorageConfig selects one storage driver. With neither set, pier stores
 // into the filesystem under DefaultDataDir.
 type StorageConfig struct {
-	FS *FSConfig `yaml:"fs"`
+	FS *FSConfig  `yaml:"fs"`
+	S3 *s3.Config `yaml:"s3"`
 }
 
 // FSConfig is the filesystem driver's configuration.

@@ -124,4 +124,4 @@ func (s *StorageConfig) fillDefaults() {
 }
 
 // other reports whether a driver other than fs is configured.
-func (s *StorageConfig) other() bool { return false }
+func (s *StorageConfig) other() bool { return s.S3 != nil }

@@ -66,5 +66,10 @@ func (s *StorageConfig) validate() []error {
 	if s.FS != nil && s.FS.Root == "" {
 		return []error{errors.New("storage.fs.root: must not be empty")}
 	}
+	if s.S3 != nil {
+		if err := s.S3.Validate(); err != nil {
+			return []error{err} // its messages name storage.s3.* already
+		}
+	}
 	return nil
 }

@@ -65,3 +65,47 @@ func TestSetDataDir(t *testing.T) {
 		t.Errorf("got %+v", cfg.Storage)
 	}
 }
+
+func TestValidateStorage(t *testing.T) {
+	both, err := Parse([]byte("storage:\n  fs:\n    root: /a\n  s3:\n    endpoint: 127.0.0.1:9000\n    bucket: pier\n    accessKey: k\n    secretKey: s\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := both.Validate(); err == nil || !strings.Contains(err.Error(), "set only one of fs and s3") {
+		t.Errorf("fs and s3 together: %v", err)
+	}
+
+	incomplete, err := Parse([]byte("storage:\n  s3:\n    endpoint: http://minio:9000\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = incomplete.Validate()
+	for _, want := range []string{"storage.s3.endpoint", "storage.s3.bucket", "storage.s3.accessKey", "storage.s3.secretKey"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("incomplete s3: error %v does not mention %s", err, want)
+		}
+	}
+}
+
+func TestS3Config(t *testing.T) {
+	vars := map[string]string{"S3_SECRET": "very secret"}
+	cfg, err := Parse([]byte("storage:\n  s3:\n    endpoint: 127.0.0.1:9000\n    bucket: registry\n"+
+		"    accessKey: pier\n    secretKey: ${S3_SECRET}\n    prefix: team/a\n    redirect: true\n"), env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Storage.Kind() != "s3" || cfg.Storage.FS != nil || cfg.Storage.S3.SecretKey != "very secret" ||
+		!cfg.Storage.S3.Redirect || cfg.Storage.S3.Prefix != "team/a" {
+		t.Errorf("got %+v / %+v", cfg.Storage, cfg.Storage.S3)
+	}
+	if err := cfg.SetDataDir("/srv"); err == nil || !strings.Contains(err.Error(), "selects s3") {
+		t.Errorf("SetDataDir with s3 configured: %v", err)
+	}
+	if _, err := Parse([]byte("storage:\n  s3:\n    bucket: x\n    sekretKey: y\n"), env(nil)); err == nil ||
+		!strings.Contains(err.Error(), `line 4: unknown key "sekretKey" (at storage.s3.sekretKey)`) {
+		t.Errorf("unknown s3 key: %v", err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/pier-registry/pier/server"
 	"github.com/pier-registry/pier/storage"
 	"github.com/pier-registry/pier/storage/fs"
+	"github.com/pier-registry/pier/storage/s3"
 )
 
 func main() {
@@ -71,8 +72,16 @@ func openDriver(cmd *cobra.Command) (storage.Driver, error) {
 	return driverFor(cmd.Context(), cfg.Storage)
 }
 
-// driverFor opens the driver that c configures.
-func driverFor(_ context.Context, c server.StorageConfig) (storage.Driver, error) {
+// driverFor opens the driver that c configures; for S3 that includes
+// checking that the bucket answers.
+func driverFor(ctx context.Context, c server.StorageConfig) (storage.Driver, error) {
+	if c.S3 != nil {
+		d, err := s3.New(ctx, *c.S3)
+		if err != nil {
+			return nil, fmt.Errorf("storage: %w", err)
+		}
+		return d, nil
+	}
 	d, err := fs.New(c.FS.Root)
 	if err != nil {
 		return nil, fmt.Errorf("storage: %w", err)

@@ -169,3 +169,17 @@ func write(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestDataFlagConflictsWithS3(t *testing.T) {
+	clearEnv(t)
+	cfg := filepath.Join(t.TempDir(), "s3.yaml")
+	write(t, cfg, "storage:\n  s3:\n    endpoint: 127.0.0.1:9\n    bucket: pier\n    accessKey: k\n    secretKey: s\n")
+	out, err := run(t, "--config", cfg, "config", "check")
+	if err != nil || !strings.Contains(out, "valid (storage s3") {
+		t.Errorf("check s3 config: %q, %v", out, err)
+	}
+	_, err = run(t, "--config", cfg, "--data", t.TempDir(), "config", "check")
+	if err == nil || !strings.Contains(err.Error(), "--data") || !strings.Contains(err.Error(), "selects s3") {
+		t.Errorf("--data with s3 storage: %v", err)
+	}
+}

@@ -59,5 +59,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 
 // storageLocation says where the data lives, for the startup log.
 func storageLocation(c server.StorageConfig) string {
+	if c.S3 != nil {
+		return fmt.Sprintf("bucket %s/%s at %s", c.S3.Bucket, c.S3.Prefix, c.S3.Endpoint)
+	}
 	return c.FS.Root
 }
