@@ -93,6 +93,11 @@ func (d *Driver) Check(ctx context.Context) error {
 // answered with a redirect to RedirectURL.
 func (d *Driver) Redirects() bool { return d.redirect }
 
+// ChunkMinLength is the chunk size to ask of clients that upload in chunks
+// (OCI-Chunk-Min-Length): one whole part, so that a session does not end
+// with a leftover to save and load again.
+func (d *Driver) ChunkMinLength() int64 { return basePartSize }
+
 // Stat describes key.
 func (d *Driver) Stat(ctx context.Context, key string) (storage.Info, error) {
 	if err := checkDataKey(key); err != nil {
