@@ -16,9 +16,10 @@ import (
 
 // ErrUnavailable is wrapped by every error that means S3 could not be
 // reached or did not answer properly (connection refused or reset, timeouts,
-// 5xx after retries, a missing bucket). The API answers 503 with
-// Retry-After: the request may well succeed later.
-var ErrUnavailable = errors.New("s3: storage unavailable")
+// 5xx after retries, a missing bucket). It wraps storage.ErrUnavailable,
+// which the API answers with 503 and Retry-After: the request may well
+// succeed later.
+var ErrUnavailable = fmt.Errorf("s3 unreachable or failing: %w", storage.ErrUnavailable)
 
 // ErrInvalidKey is wrapped when a key breaks the storage.Driver key rules or
 // holds a character this driver does not store (see checkKey).

@@ -6,6 +6,8 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/pier-registry/pier/storage"
 )
 
 // TestUnreachable: New against a port nobody listens on fails with
@@ -52,7 +54,7 @@ func TestUnavailableMidway(t *testing.T) {
 	ctx := t.Context()
 	check := func(op string, err error) {
 		t.Helper()
-		if !errors.Is(err, ErrUnavailable) {
+		if !errors.Is(err, ErrUnavailable) || !errors.Is(err, storage.ErrUnavailable) {
 			t.Errorf("%s with S3 gone: %v, want ErrUnavailable", op, err)
 		}
 	}
