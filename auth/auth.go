@@ -38,6 +38,9 @@ func Repository(name string, actions ...string) Access {
 // Subject is who made a request. The zero value is the anonymous caller.
 type Subject struct {
 	Name string
+	// limit, when set, narrows what Name may do: the caller used an access
+	// token with scopes, or is known only through an external issuer.
+	limit *limit
 }
 
 // Anonymous reports whether s is not logged in.

@@ -1,0 +1,56 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/pier-registry/pier/storage"
+)
+
+// maxRecord bounds what is read for one record, so that a corrupt or
+// hostile value cannot exhaust memory.
+const maxRecord = 1 << 20
+
+// readRecord decodes the JSON record at key into v. storage.ErrNotFound
+// passes through for callers to map.
+func readRecord(ctx context.Context, d storage.Driver, key string, v any) error {
+	b, err := readValue(ctx, d, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("auth: corrupt record %s: %w", key, err)
+	}
+	return nil
+}
+
+// readValue returns the bytes stored at key.
+func readValue(ctx context.Context, d storage.Driver, key string) ([]byte, error) {
+	rc, _, err := d.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, maxRecord+1))
+	if err != nil {
+		return nil, fmt.Errorf("auth: read %s: %w", key, err)
+	}
+	if len(b) > maxRecord {
+		return nil, fmt.Errorf("auth: record %s is larger than %d bytes", key, maxRecord)
+	}
+	return b, nil
+}
+
+// writeRecord stores v as JSON at key.
+func writeRecord(ctx context.Context, d storage.Driver, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("auth: encode %s: %w", key, err)
+	}
+	if err := d.Put(ctx, key, b); err != nil {
+		return fmt.Errorf("auth: write %s: %w", key, err)
+	}
+	return nil
+}
