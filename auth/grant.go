@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -29,7 +30,7 @@ func parseGrant(s string) (grant, error) {
 	case TypeRepository:
 		p, err := parsePattern(name)
 		if err != nil {
-			return grant{}, invalidf("scope %q: %v", s, err)
+			return grant{}, fmt.Errorf("scope %q: %w", s, err)
 		}
 		acts := knownActions(actions)
 		if len(acts) == 0 {
