@@ -33,6 +33,7 @@ func newRootCmd() *cobra.Command {
 	flags.String("config", "", "YAML configuration `file` (see config.example.yaml)")
 	flags.String("data", server.DefaultDataDir, "filesystem storage `directory` (overrides the config file)")
 	root.AddCommand(newServeCmd(), newConfigCmd())
+	root.AddCommand(newUserCmd(), newTokenCmd())
 	return root
 }
 
