@@ -5,6 +5,7 @@ package server
 import (
 	"time"
 
+	"github.com/pier-registry/pier/auth"
 	"github.com/pier-registry/pier/storage/s3"
 )
 
@@ -14,6 +15,7 @@ type Config struct {
 	// Addr is the TCP address to listen on, host:port.
 	Addr    string        `yaml:"addr"`
 	Storage StorageConfig `yaml:"storage"`
+	Auth    auth.Config   `yaml:"auth"`
 	Log     LogConfig     `yaml:"log"`
 	HTTP    HTTPConfig    `yaml:"http"`
 }

@@ -10,6 +10,9 @@ const (
 	EnvData      = "PIER_DATA"
 	EnvLogLevel  = "PIER_LOG_LEVEL"
 	EnvLogFormat = "PIER_LOG_FORMAT"
+	// EnvAdminPassword is the password of the admin user that pier creates
+	// when the storage has no users yet. It is never read from the file.
+	EnvAdminPassword = "PIER_ADMIN_PASSWORD"
 )
 
 func (c *Config) applyEnv(lookup LookupFunc) error {
@@ -26,6 +29,9 @@ func (c *Config) applyEnv(lookup LookupFunc) error {
 	}
 	if v, ok := lookup(EnvLogFormat); ok && v != "" {
 		c.Log.Format = v
+	}
+	if v, ok := lookup(EnvAdminPassword); ok && v != "" {
+		c.Auth.AdminPassword = v
 	}
 	return nil
 }

@@ -19,6 +19,9 @@ func (c *Config) Validate() error {
 		add("addr", "%v", err)
 	}
 	errs = append(errs, c.Storage.validate()...)
+	if err := c.Auth.Validate(); err != nil {
+		errs = append(errs, err) // its messages name auth.* already
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

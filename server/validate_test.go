@@ -109,3 +109,24 @@ func TestS3Config(t *testing.T) {
 		t.Errorf("unknown s3 key: %v", err)
 	}
 }
+
+func TestAuthSection(t *testing.T) {
+	cfg, err := Parse([]byte("auth:\n  tokenLifetime: 10s\n  anonymousPull: [\"public/*\"]\n"), env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "auth.tokenLifetime") {
+		t.Errorf("a bad auth setting: %v", err)
+	}
+	if _, err := Parse([]byte("auth:\n  adminPassword: secret\n"), env(nil)); err == nil ||
+		!strings.Contains(err.Error(), `line 2: unknown key "adminPassword"`) {
+		t.Errorf("the admin password must not be accepted from the file: %v", err)
+	}
+	cfg, err = Load("", env(map[string]string{EnvAdminPassword: "from-env"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Auth.AdminPassword != "from-env" {
+		t.Errorf("%s not applied: %q", EnvAdminPassword, cfg.Auth.AdminPassword)
+	}
+}

@@ -48,11 +48,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	log.Info("storage", "driver", cfg.Storage.Kind(), "location", storageLocation(cfg.Storage))
+	authz, err := auth.New(ctx, cfg.Auth, driver, log)
+	if err != nil {
+		return err
+	}
 	api := handlers.New(handlers.Options{
 		Store: storage.New(driver),
-		// TODO: the auth.Service once auth.New exists.
-		Auth: server.RecordSubject(auth.AllowAll{}),
-		Log:  log,
+		Auth:  server.RecordSubject(authz),
+		Token: authz.Handler(),
+		Log:   log,
 	})
 	return server.New(cfg, api, driver, log).Run(ctx)
 }
