@@ -87,6 +87,11 @@ main() {
 	# In $out, so that no stray oci-conformance.yaml is picked up.
 	(cd "$out" && timeout "$suite_timeout" "$suite") >"$out/suite.log" 2>&1 || status=$?
 	pier_stop
+	# pier_stop sent SIGTERM: pier must have shut down cleanly, not been killed.
+	if ! grep -q 'msg=stopped' "$out/pier.log"; then
+		say "pier did not log a clean shutdown after SIGTERM"
+		status=1
+	fi
 
 	if ! grep -q '^OCI Conformance Result: Pass$' "$out/suite.log"; then
 		say "the suite (exit $status) did not report 'OCI Conformance Result: Pass'"
