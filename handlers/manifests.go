@@ -105,19 +105,20 @@ func (a *api) deleteManifest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ref := mux.Vars(r)["reference"]
-	if storage.IsDigest(ref) {
-		d, err := storage.ParseDigest(ref)
-		if err != nil {
-			return err
-		}
-		err = a.store.DeleteManifest(r.Context(), name, d)
-	} else {
-		err = a.store.DeleteTag(r.Context(), name, ref)
-	}
-	if err != nil {
+	if err := a.deleteRef(r, name, mux.Vars(r)["reference"]); err != nil {
 		return err
 	}
 	noContent(w, http.StatusAccepted)
 	return nil
+}
+
+func (a *api) deleteRef(r *http.Request, name, ref string) error {
+	if !storage.IsDigest(ref) {
+		return a.store.DeleteTag(r.Context(), name, ref)
+	}
+	d, err := storage.ParseDigest(ref)
+	if err != nil {
+		return err
+	}
+	return a.store.DeleteManifest(r.Context(), name, d)
 }

@@ -75,8 +75,10 @@ func (a *api) mount(w http.ResponseWriter, r *http.Request, name, from string, d
 		if err := storage.ValidName(from); err != nil {
 			return false, err
 		}
+		// A caller who may not read from gets an ordinary upload session
+		// instead of an error: the spec's answer when a mount cannot be done.
 		if _, err := a.auth.Authorize(r, []auth.Access{auth.Repository(name, auth.ActionPull, auth.ActionPush), auth.Repository(from, auth.ActionPull)}); err != nil {
-			return false, err
+			return false, nil
 		}
 		return a.mountFrom(w, r, name, from, d)
 	}
