@@ -96,7 +96,8 @@ var steps = []step{
 	{name: "mount from invalid name", method: "POST", path: "/v2/copy/blobs/uploads/?mount=" + layerDig.String() + "&from=Bad", status: 400, code: "NAME_INVALID"},
 
 	// end-4a, end-5, end-13, end-6: chunked upload with an out-of-order chunk
-	{name: "start", method: "POST", path: "/v2/repo/blobs/uploads/", status: 202, want: map[string]string{"Location": "", "Docker-Upload-UUID": ""}},
+	{name: "start", method: "POST", path: "/v2/repo/blobs/uploads/", status: 202,
+		want: map[string]string{"Location": "", "Docker-Upload-UUID": "", "OCI-Chunk-Min-Length": "1048576"}},
 	{name: "first chunk", method: "PATCH", path: "{loc}", header: map[string]string{"Content-Range": "0-4"}, body: "hello", status: 202, want: map[string]string{"Range": "0-4"}},
 	{name: "out of order", method: "PATCH", path: "{loc}", header: map[string]string{"Content-Range": "9-10"}, body: "xx", status: 416, code: "BLOB_UPLOAD_INVALID",
 		want: map[string]string{"Range": "0-4", "Location": ""}},

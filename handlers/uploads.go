@@ -44,7 +44,7 @@ func (a *api) startUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	uploadHeaders(w, name, st)
+	a.uploadHeaders(w, name, st)
 	noContent(w, http.StatusAccepted)
 	return nil
 }
@@ -124,7 +124,7 @@ func (a *api) uploadStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	uploadHeaders(w, name, st)
+	a.uploadHeaders(w, name, st)
 	noContent(w, http.StatusNoContent)
 	return nil
 }
@@ -145,7 +145,7 @@ func (a *api) patchUpload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return a.uploadError(w, r, name, id, err)
 	}
-	uploadHeaders(w, name, st)
+	a.uploadHeaders(w, name, st)
 	noContent(w, http.StatusAccepted)
 	return nil
 }
@@ -193,7 +193,7 @@ func (a *api) cancelUpload(w http.ResponseWriter, r *http.Request) error {
 func (a *api) uploadError(w http.ResponseWriter, r *http.Request, name, id string, err error) error {
 	if errors.Is(err, storage.ErrRangeInvalid) {
 		if st, serr := a.store.GetUpload(r.Context(), name, id); serr == nil {
-			uploadHeaders(w, name, st)
+			a.uploadHeaders(w, name, st)
 		}
 	}
 	return err
@@ -257,7 +257,9 @@ func (e *exactReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func uploadHeaders(w http.ResponseWriter, name string, st storage.UploadStatus) {
+// uploadHeaders describes an upload session: where it lives, what it holds
+// and the chunk size the storage prefers.
+func (a *api) uploadHeaders(w http.ResponseWriter, name string, st storage.UploadStatus) {
 	h := w.Header()
 	h.Set("Location", "/v2/"+name+"/blobs/uploads/"+st.ID)
 	h.Set("Docker-Upload-UUID", st.ID)
@@ -267,12 +269,8 @@ func uploadHeaders(w http.ResponseWriter, name string, st storage.UploadStatus) 
 		end = 0
 	}
 	h.Set("Range", "0-"+strconv.FormatInt(end, 10))
-	h.Set("OCI-Chunk-Min-Length", strconv.FormatInt(minChunk, 10))
+	h.Set("OCI-Chunk-Min-Length", strconv.FormatInt(a.store.ChunkMinLength(), 10))
 }
-
-// minChunk is the smallest chunk pier asks clients to send: fewer, larger
-// chunks mean fewer session records written.
-const minChunk = 1 << 20
 
 // created answers 201 for a blob now in repository name.
 func created(w http.ResponseWriter, name string, d digest.Digest) error {
