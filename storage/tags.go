@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 )
@@ -20,6 +21,20 @@ func (s *Store) Tags(ctx context.Context, name, last string, n int) (tags []stri
 		return nil, false, fmt.Errorf("%w: %s", ErrNameUnknown, name)
 	}
 	return s.page(ctx, tagsPrefix(name), last, n, nil)
+}
+
+// StatTag returns the digest tag of repository name points at and when the
+// tag was last set: ErrManifestUnknown when there is no such tag.
+func (s *Store) StatTag(ctx context.Context, name, tag string) (digest.Digest, time.Time, error) {
+	if err := ValidTag(tag); err != nil {
+		return "", time.Time{}, err
+	}
+	info, err := s.d.Stat(ctx, tagKey(name, tag))
+	if err != nil {
+		return "", time.Time{}, notFound(err, ErrManifestUnknown, name+":"+tag)
+	}
+	d, err := s.Resolve(ctx, name, tag)
+	return d, info.ModTime, err
 }
 
 // DeleteTag removes tag from repository name; the manifest stays.
