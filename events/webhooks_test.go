@@ -149,7 +149,6 @@ func TestFailingReceiverIsRetriedWithTheSameEvent(t *testing.T) {
 	}
 }
 
-
 // TestRetriesStopAtTheLimitOrAPermanentAnswer relies on in-order delivery:
 // when the "good" event arrives, the endpoint is done with the bad one.
 func TestRetriesStopAtTheLimitOrAPermanentAnswer(t *testing.T) {
