@@ -7,6 +7,7 @@ import (
 
 	"github.com/opencontainers/go-digest"
 	"github.com/pier-registry/pier/auth"
+	"github.com/pier-registry/pier/events"
 )
 
 // redirectExpiry is how long a presigned blob URL stays valid.
@@ -77,7 +78,7 @@ func blobHeaders(w http.ResponseWriter, d digest.Digest) {
 // deleteBlob serves DELETE /v2/<name>/blobs/<digest> (end-10): the blob
 // leaves the repository; garbage collection reclaims the bytes.
 func (a *api) deleteBlob(w http.ResponseWriter, r *http.Request) error {
-	name, _, err := a.repo(r, auth.ActionDelete)
+	name, who, err := a.repo(r, auth.ActionDelete)
 	if err != nil {
 		return err
 	}
@@ -88,6 +89,7 @@ func (a *api) deleteBlob(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.DeleteBlob(r.Context(), name, d); err != nil {
 		return err
 	}
+	a.notify(w, who, events.Event{Type: events.BlobDeleted, Repository: name, Digest: d.String()})
 	noContent(w, http.StatusAccepted)
 	return nil
 }

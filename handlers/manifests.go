@@ -54,7 +54,7 @@ func manifestHeaders(w http.ResponseWriter, m *storage.Manifest, size int64) {
 // putManifest serves PUT /v2/<name>/manifests/<reference>, with extra
 // ?tag= parameters when the reference is a digest (end-7a, end-7b).
 func (a *api) putManifest(w http.ResponseWriter, r *http.Request) error {
-	name, _, err := a.repo(r, auth.ActionPull, auth.ActionPush)
+	name, who, err := a.repo(r, auth.ActionPull, auth.ActionPush)
 	if err != nil {
 		return err
 	}
@@ -81,6 +81,7 @@ func (a *api) putManifest(w http.ResponseWriter, r *http.Request) error {
 		h.Set("OCI-Tag", strings.Join(res.Tags, ", "))
 	}
 	setWarnings(h, res.Warnings)
+	a.notifyPush(w, who, name, r.Header.Get("Content-Type"), len(data), res)
 	noContent(w, http.StatusCreated)
 	return nil
 }
@@ -101,13 +102,15 @@ func setWarnings(h http.Header, warnings []string) {
 // deleteManifest serves DELETE /v2/<name>/manifests/<reference> (end-9): by
 // tag it removes the tag; by digest, the manifest and every tag on it.
 func (a *api) deleteManifest(w http.ResponseWriter, r *http.Request) error {
-	name, _, err := a.repo(r, auth.ActionDelete)
+	name, who, err := a.repo(r, auth.ActionDelete)
 	if err != nil {
 		return err
 	}
-	if err := a.deleteRef(r, name, mux.Vars(r)["reference"]); err != nil {
+	ref := mux.Vars(r)["reference"]
+	if err := a.deleteRef(r, name, ref); err != nil {
 		return err
 	}
+	a.notifyDelete(w, who, name, ref)
 	noContent(w, http.StatusAccepted)
 	return nil
 }

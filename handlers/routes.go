@@ -19,6 +19,7 @@ func routes(a *api, token http.Handler) http.Handler {
 	r.SkipClean(true)
 	r.NotFoundHandler = a.handle(func(http.ResponseWriter, *http.Request) error { return errNotFound })
 	r.MethodNotAllowedHandler = a.handle(a.methodNotAllowed)
+	r.Use(a.recordRoute)
 
 	r.Handle("/v2/", a.handle(a.base)).Methods("GET", "HEAD")                               // end-1
 	r.Handle("/v2/_catalog", a.handle(a.catalog)).Methods("GET")                            // catalog
