@@ -76,10 +76,8 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	for _, e := range errorTable {
 		if errors.Is(err, e.err) {
 			if e.status == http.StatusServiceUnavailable {
-				if w.Header().Get("Retry-After") == "" {
-					w.Header().Set("Retry-After", "5")
-				}
-				a.log.Warn("storage unavailable", "request_id", requestID(w), "err", err)
+				a.unavailable(w, err)
+				return
 			}
 			writeJSONError(w, e.status, e.code, err.Error())
 			return
@@ -95,6 +93,21 @@ func (a *api) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		msg += "; request id " + id
 	}
 	writeJSONError(w, http.StatusInternalServerError, "UNKNOWN", msg)
+}
+
+// unavailable answers 503 for a storage backend that cannot be reached.
+// The error names the backend's address, bucket and keys: it goes to the
+// log, and the client gets the request id instead.
+func (a *api) unavailable(w http.ResponseWriter, err error) {
+	if w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "5")
+	}
+	a.log.Warn("storage unavailable", "request_id", requestID(w), "err", err)
+	msg := "storage temporarily unavailable; retry later"
+	if id := requestID(w); id != "" {
+		msg += "; request id " + id
+	}
+	writeJSONError(w, http.StatusServiceUnavailable, "UNAVAILABLE", msg)
 }
 
 func writeJSONError(w http.ResponseWriter, status int, code, message string) {
