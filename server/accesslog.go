@@ -8,8 +8,9 @@ import (
 )
 
 // withAccessLog logs one line per request once it is answered, even when
-// the handler panics (the line then shows what the client got).
-func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
+// the handler panics (the line then shows what the client got), and
+// records it in m.
+func withAccessLog(log *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w}
@@ -17,16 +18,17 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = body
 		}
-		defer func() { logRequest(log, r, rec, body.n, time.Since(start)) }()
+		defer func() {
+			d := time.Since(start)
+			logRequest(log, r, rec, body.n, d)
+			m.observeRequest(r, routeOf(r), statusOf(rec), body.n, rec.bytes, d)
+		}()
 		next.ServeHTTP(rec, r)
 	})
 }
 
 func logRequest(log *slog.Logger, r *http.Request, rec *recorder, in int64, d time.Duration) {
-	status := rec.status
-	if status == 0 {
-		status = http.StatusOK // nothing written: net/http sends an empty 200
-	}
+	status := statusOf(rec)
 	level := slog.LevelInfo
 	switch {
 	case r.URL.Path == pathHealthz || r.URL.Path == pathReadyz:
@@ -47,6 +49,9 @@ func logRequest(log *slog.Logger, r *http.Request, rec *recorder, in int64, d ti
 		slog.Duration("duration", d),
 		slog.String("remote", r.RemoteAddr),
 	}
+	if route := routeOf(r); route != "" {
+		attrs = append(attrs, slog.String("route", route))
+	}
 	if repo := repository(r.URL.Path); repo != "" {
 		attrs = append(attrs, slog.String("repository", repo))
 	}
@@ -59,6 +64,14 @@ func logRequest(log *slog.Logger, r *http.Request, rec *recorder, in int64, d ti
 		attrs = append(attrs, slog.String("agent", ua))
 	}
 	log.LogAttrs(ctx, level, "request", attrs...)
+}
+
+// statusOf is the status the client got.
+func statusOf(rec *recorder) int {
+	if rec.status == 0 {
+		return http.StatusOK // nothing written: net/http sends an empty 200
+	}
+	return rec.status
 }
 
 // repository extracts <name> from /v2/<name>/{blobs,manifests,tags,referrers}/…

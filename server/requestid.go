@@ -15,8 +15,9 @@ const HeaderRequestID = "X-Request-Id"
 // requestInfo is what the middleware learns about a request while other
 // packages serve it.
 type requestInfo struct {
-	id   string
-	user atomic.Pointer[string]
+	id    string
+	user  atomic.Pointer[string]
+	route atomic.Pointer[string]
 }
 
 type infoKey struct{}

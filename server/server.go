@@ -14,17 +14,27 @@ import (
 // Server is pier's HTTP server: the API handler behind request ids, access
 // logs and panic recovery, beside the health endpoints.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	driver storage.Driver
-	api    http.Handler
-	http   *http.Server
+	cfg     Config
+	log     *slog.Logger
+	driver  storage.Driver
+	api     http.Handler
+	metrics *Metrics
+	http    *http.Server
 }
+
+// Option configures a Server beyond its Config.
+type Option func(*Server)
+
+// WithMetrics records requests in m and serves it at /metrics.
+func WithMetrics(m *Metrics) Option { return func(s *Server) { s.metrics = m } }
 
 // New returns a server for the API handler api (the /v2/ routes and
 // /token), checking readiness against driver. cfg must be valid.
-func New(cfg Config, api http.Handler, driver storage.Driver, log *slog.Logger) *Server {
+func New(cfg Config, api http.Handler, driver storage.Driver, log *slog.Logger, opts ...Option) *Server {
 	s := &Server{cfg: cfg, log: log, driver: driver, api: api}
+	for _, o := range opts {
+		o(s)
+	}
 	s.http = &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
@@ -37,7 +47,7 @@ func New(cfg Config, api http.Handler, driver storage.Driver, log *slog.Logger) 
 
 // Handler returns everything the server serves, middleware included.
 func (s *Server) Handler() http.Handler {
-	return withRequestID(withAccessLog(s.log, withRecovery(s.log, http.HandlerFunc(s.route))))
+	return withRequestID(withAccessLog(s.log, s.metrics, withRecovery(s.log, http.HandlerFunc(s.route))))
 }
 
 // route sends probes to their handlers and everything else to the API.
@@ -46,9 +56,18 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case pathHealthz:
+		RecordRoute(r, pathHealthz)
 		healthz(w, r)
 	case pathReadyz:
+		RecordRoute(r, pathReadyz)
 		s.readyz(w, r)
+	case pathMetrics:
+		if s.metrics == nil {
+			s.api.ServeHTTP(w, r)
+			return
+		}
+		RecordRoute(r, pathMetrics)
+		s.metrics.Handler().ServeHTTP(w, r)
 	default:
 		s.api.ServeHTTP(w, r)
 	}
