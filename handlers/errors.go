@@ -29,6 +29,7 @@ var errorTable = []struct {
 	{storage.ErrBlobUploadUnknown, apiError{http.StatusNotFound, "BLOB_UPLOAD_UNKNOWN"}},
 	{storage.ErrBlobUploadInvalid, apiError{http.StatusBadRequest, "BLOB_UPLOAD_INVALID"}},
 	{storage.ErrRangeInvalid, apiError{http.StatusRequestedRangeNotSatisfiable, "BLOB_UPLOAD_INVALID"}},
+	{storage.ErrUploadBusy, apiError{http.StatusConflict, "BLOB_UPLOAD_INVALID"}},
 	{storage.ErrDigestInvalid, apiError{http.StatusBadRequest, "DIGEST_INVALID"}},
 	{storage.ErrManifestUnknown, apiError{http.StatusNotFound, "MANIFEST_UNKNOWN"}},
 	{storage.ErrManifestInvalid, apiError{http.StatusBadRequest, "MANIFEST_INVALID"}},

@@ -11,6 +11,10 @@ import (
 // ErrNotFound is returned by a Driver when a key (or an upload id) does not exist.
 var ErrNotFound = errors.New("storage: not found")
 
+// ErrUploadBusy is returned by Driver.Upload when another session, in this
+// process or in another sharing the storage, holds the upload.
+var ErrUploadBusy = errors.New("storage: upload held by another session")
+
 // Info describes one stored key.
 type Info struct {
 	Key     string
@@ -41,7 +45,11 @@ type Driver interface {
 	List(ctx context.Context, prefix, startAfter string) iter.Seq2[Info, error]
 	// Upload starts a staged write when id is "", or resumes the one with
 	// that id (ErrNotFound if there is none). Staged data is invisible
-	// under every key until Commit.
+	// under every key until Commit. The session returned holds the upload
+	// alone until its Close, Commit or Cancel: resuming a held upload fails
+	// with ErrUploadBusy. The Store relies on this: the hash state it keeps
+	// beside an upload must describe exactly the bytes the driver holds, or
+	// two racing writers could publish bytes under another content's digest.
 	Upload(ctx context.Context, id string) (Upload, error)
 }
 

@@ -32,6 +32,13 @@ func (d *Driver) Upload(ctx context.Context, id string) (storage.Upload, error) 
 	if err != nil {
 		return nil, pathError("resume upload", id, err)
 	}
+	if busy, err := hold(f); busy || err != nil {
+		f.Close()
+		if busy {
+			err = storage.ErrUploadBusy
+		}
+		return nil, fmt.Errorf("fs: resume upload %q: %w", id, err)
+	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
@@ -48,6 +55,11 @@ func (d *Driver) startUpload() (*upload, error) {
 	var f *os.File
 	err := d.inDir(dir, func() (err error) {
 		f, err = os.OpenFile(d.stagedPath(id), os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, filePerm)
+		if err == nil {
+			if _, err = hold(f); err != nil { // a new file: nobody else holds it
+				f.Close()
+			}
+		}
 		return err
 	})
 	if err == nil {

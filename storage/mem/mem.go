@@ -23,6 +23,7 @@ type Driver struct {
 	keys    []string // sorted
 	values  map[string]value
 	uploads map[string][]byte
+	held    map[string]bool // uploads a session holds
 }
 
 type value struct {
@@ -32,7 +33,7 @@ type value struct {
 
 // New returns an empty Driver.
 func New() *Driver {
-	return &Driver{values: map[string]value{}, uploads: map[string][]byte{}}
+	return &Driver{values: map[string]value{}, uploads: map[string][]byte{}, held: map[string]bool{}}
 }
 
 var _ storage.Driver = (*Driver)(nil)

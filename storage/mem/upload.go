@@ -22,12 +22,17 @@ func (d *Driver) Upload(ctx context.Context, id string) (storage.Upload, error) 
 	if id == "" {
 		id = rand.Text()
 		d.uploads[id] = []byte{}
+		d.held[id] = true
 		return &upload{d: d, id: id}, nil
 	}
 	data, ok := d.uploads[id]
 	if !ok {
 		return nil, fmt.Errorf("mem: upload %q: %w", id, storage.ErrNotFound)
 	}
+	if d.held[id] {
+		return nil, fmt.Errorf("mem: upload %q: %w", id, storage.ErrUploadBusy)
+	}
+	d.held[id] = true
 	return &upload{d: d, id: id, size: int64(len(data))}, nil
 }
 
@@ -60,8 +65,19 @@ func (u *upload) Write(p []byte) (int, error) {
 
 // Close ends this session; the staged data stays for a later resume.
 func (u *upload) Close() error {
-	u.spent = true
+	u.release()
 	return nil
+}
+
+// release spends the session and lets another one hold the upload.
+func (u *upload) release() {
+	if u.spent {
+		return
+	}
+	u.spent = true
+	u.d.mu.Lock()
+	delete(u.d.held, u.id)
+	u.d.mu.Unlock()
 }
 
 // Commit moves the staged data to key without copying it.
@@ -80,6 +96,7 @@ func (u *upload) Commit(ctx context.Context, key string) error {
 	}
 	u.spent = true
 	delete(u.d.uploads, u.id)
+	delete(u.d.held, u.id)
 	// Cap the slice so that no later append can reach the stored value.
 	u.d.set(key, data[:len(data):len(data)])
 	return nil
@@ -95,5 +112,6 @@ func (u *upload) Cancel(context.Context) error {
 	u.d.mu.Lock()
 	defer u.d.mu.Unlock()
 	delete(u.d.uploads, u.id)
+	delete(u.d.held, u.id)
 	return nil
 }

@@ -23,6 +23,7 @@ var uploadTests = []test{
 	{"UploadsSeparate", testUploadsSeparate},
 	{"UploadsConcurrent", testUploadsConcurrent},
 	{"UploadSpent", testUploadSpent},
+	{"UploadHeld", testUploadHeld},
 }
 
 var uploadID = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -283,5 +284,29 @@ func testUploadSpent(t *testing.T, d storage.Driver) {
 	}
 	if got := read(t, d, "spent"); string(got) != "x" {
 		t.Errorf("spent = %q, want %q", got, "x")
+	}
+}
+
+// testUploadHeld: a session holds its upload alone until Close, Commit or
+// Cancel; resuming it meanwhile fails with ErrUploadBusy.
+func testUploadHeld(t *testing.T, d storage.Driver) {
+	ctx := t.Context()
+	u := startUpload(t, d)
+	if _, err := d.Upload(ctx, u.ID()); !errors.Is(err, storage.ErrUploadBusy) {
+		t.Fatalf("resuming a new upload held by its session: %v, want ErrUploadBusy", err)
+	}
+	write(t, u, []byte("x"))
+	if err := u.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	u = resume(t, d, u.ID(), 1)
+	if _, err := d.Upload(ctx, u.ID()); !errors.Is(err, storage.ErrUploadBusy) {
+		t.Fatalf("resuming a resumed upload: %v, want ErrUploadBusy", err)
+	}
+	if err := u.Cancel(ctx); err != nil {
+		t.Fatalf("Cancel: %v", err)
+	}
+	if _, err := d.Upload(ctx, u.ID()); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("resuming a cancelled upload: %v, want ErrNotFound", err)
 	}
 }
