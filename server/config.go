@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pier-registry/pier/auth"
+	"github.com/pier-registry/pier/events"
 	"github.com/pier-registry/pier/storage/s3"
 )
 
@@ -18,6 +19,11 @@ type Config struct {
 	Auth    auth.Config   `yaml:"auth"`
 	Log     LogConfig     `yaml:"log"`
 	HTTP    HTTPConfig    `yaml:"http"`
+	// TLS, metrics and webhooks are described in tlsconfig.go, metrics.go
+	// and the events package.
+	TLS      TLSConfig     `yaml:"tls"`
+	Metrics  MetricsConfig `yaml:"metrics"`
+	Webhooks events.Config `yaml:"webhooks"`
 }
 
 // StorageConfig selects one storage driver. With neither set, pier stores
@@ -78,5 +84,6 @@ func Default() Config {
 			MaxHeaderBytes:    DefaultMaxHeaderBytes,
 			ShutdownTimeout:   DefaultShutdownTimeout,
 		},
+		Metrics: MetricsConfig{Enabled: true},
 	}
 }

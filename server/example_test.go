@@ -25,6 +25,11 @@ func TestExampleConfig(t *testing.T) {
 		t.Fatalf("%s is not valid: %v", examplePath, err)
 	}
 	def := Default()
+	// "[]" in the example decodes to an empty list, the default is nil.
+	cfg.TLS.ACME.Hosts = nilIfEmpty(cfg.TLS.ACME.Hosts)
+	if len(cfg.Webhooks.Endpoints) == 0 {
+		cfg.Webhooks.Endpoints = nil
+	}
 	for _, part := range []struct {
 		name      string
 		got, want any
@@ -33,11 +38,21 @@ func TestExampleConfig(t *testing.T) {
 		{"storage", cfg.Storage, def.Storage},
 		{"log", cfg.Log, def.Log},
 		{"http", cfg.HTTP, def.HTTP},
+		{"tls", cfg.TLS, def.TLS},
+		{"metrics", cfg.Metrics, def.Metrics},
+		{"webhooks.endpoints", cfg.Webhooks.Endpoints, def.Webhooks.Endpoints},
 	} {
 		if !reflect.DeepEqual(part.got, part.want) {
 			t.Errorf("%s: the example says %+v, the default is %+v", part.name, part.got, part.want)
 		}
 	}
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 // TestExampleDocumentsEverySetting fails when a setting is added to Config

@@ -17,6 +17,14 @@ const pathMetrics = "/metrics"
 // cannot blow up the number of series.
 const routeOther = "other"
 
+// MetricsConfig is the metrics section of the configuration.
+type MetricsConfig struct {
+	// Enabled serves Prometheus metrics at /metrics, without
+	// authentication: keep the port away from the public or filter
+	// /metrics at the proxy. Default true.
+	Enabled bool `yaml:"enabled"`
+}
+
 // Metrics are pier's Prometheus metrics. They live on a registry of their
 // own (nothing global), served at /metrics. A nil *Metrics records nothing.
 type Metrics struct {

@@ -87,9 +87,17 @@ func (s *Server) Run(ctx context.Context) error {
 // accepting, lets requests in flight finish for up to the shutdown timeout,
 // and closes what is left. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	s.log.Info("pier listening", "addr", ln.Addr().String())
+	t, err := s.setupTLS(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	done := make(chan error, 1)
-	go func() { done <- s.http.Serve(ln) }()
+	if err := s.start(t, ln, done); err != nil {
+		ln.Close()
+		return err
+	}
+	s.log.Info("pier listening", "addr", ln.Addr().String(), "tls", t != nil)
 	select {
 	case err := <-done:
 		return fmt.Errorf("serve: %w", err)
@@ -99,7 +107,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("shutting down: waiting for requests in flight", "timeout", timeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	err := s.http.Shutdown(sctx)
+	t.stopChallenge(sctx)
+	err = s.http.Shutdown(sctx)
 	if err != nil {
 		_ = s.http.Close()
 		err = fmt.Errorf("shutdown: requests still running after %v were cut off: %w", timeout, err)

@@ -44,6 +44,10 @@ func (c *Config) Validate() error {
 			add(d.key, "must be a positive duration such as 30s, got %v", d.val)
 		}
 	}
+	errs = append(errs, c.TLS.validate()...)
+	if err := c.Webhooks.Validate(); err != nil {
+		errs = append(errs, err) // its messages name webhooks.* already
+	}
 	if c.HTTP.MaxHeaderBytes < 4<<10 || c.HTTP.MaxHeaderBytes > 16<<20 {
 		add("http.maxHeaderBytes", "must be between 4096 and 16777216, got %d", c.HTTP.MaxHeaderBytes)
 	}
