@@ -65,6 +65,7 @@ main() {
 	if [[ -n "${PIER_REQUIRE_S3:-}" ]]; then
 		stage oci-s3 bash conformance/oci.sh s3
 	fi
+	stage clients bash conformance/clients/run.sh
 
 	printf '\n=== summary\n'
 	printf 'passed: %s\n' "${passed[*]:-none}"
