@@ -52,13 +52,21 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return err
 	}
+	var metrics *server.Metrics
+	if cfg.Metrics.Enabled {
+		metrics = server.NewMetrics()
+	}
+	notifier, stopWebhooks := startWebhooks(ctx, cfg, log)
+	defer stopWebhooks()
 	api := handlers.New(handlers.Options{
-		Store: storage.New(driver),
-		Auth:  server.RecordSubject(authz),
-		Token: authz.Handler(),
-		Log:   log,
+		Store:         storage.New(server.MeasureDriver(driver, metrics)),
+		Auth:          server.RecordSubject(authz),
+		Token:         authz.Handler(),
+		Log:           log,
+		Events:        notifier,
+		RouteObserver: server.RecordRoute,
 	})
-	return server.New(cfg, api, driver, log).Run(ctx)
+	return server.New(cfg, api, driver, log, server.WithMetrics(metrics)).Run(ctx)
 }
 
 // storageLocation says where the data lives, for the startup log.
