@@ -1,0 +1,41 @@
+package archive
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// undoTimeout bounds how long taking back a failed import may take.
+const undoTimeout = 2 * time.Minute
+
+// undoLog remembers how to take back each change of an import.
+type undoLog struct {
+	steps []undoStep
+}
+
+type undoStep struct {
+	what string
+	fn   func(context.Context) error
+}
+
+func (u *undoLog) add(what string, fn func(context.Context) error) {
+	u.steps = append(u.steps, undoStep{what, fn})
+}
+
+// run takes back every change, last first, even when ctx was cancelled
+// (an interrupted import is taken back too), and returns cause with
+// whatever could not be undone.
+func (u *undoLog) run(ctx context.Context, cause error) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	errs := []error{cause}
+	for i := len(u.steps) - 1; i >= 0; i-- {
+		if err := u.steps[i].fn(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("could not take back %s: %w", u.steps[i].what, err))
+		}
+	}
+	u.steps = nil
+	return errors.Join(errs...)
+}
