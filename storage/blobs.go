@@ -20,9 +20,20 @@ type BlobInfo struct {
 
 // StatBlob describes blob d of repository name: ErrBlobUnknown if the
 // repository does not link it. Never reads or re-hashes the content.
+// A client that finds the blob may skip uploading it, so a found blob is
+// touched and a blob being garbage collected is reported missing (gc.go).
 func (s *Store) StatBlob(ctx context.Context, name string, d digest.Digest) (BlobInfo, error) {
 	if _, err := s.d.Stat(ctx, blobLinkKey(name, d)); err != nil {
 		return BlobInfo{}, notFound(err, ErrBlobUnknown, d)
+	}
+	swept, err := s.rely(ctx, name, d, blobRepoKey(d, name))
+	if err != nil {
+		return BlobInfo{}, err
+	}
+	if swept {
+		if _, err := s.d.Stat(ctx, blobLinkKey(name, d)); err != nil {
+			return BlobInfo{}, notFound(err, ErrBlobUnknown, d)
+		}
 	}
 	info, err := s.d.Stat(ctx, blobKey(d))
 	if err != nil {
@@ -90,14 +101,25 @@ func (s *Store) BlobRepositories(ctx context.Context, d digest.Digest) iter.Seq2
 	}
 }
 
-// link records that repository name holds blob d: the reverse link first,
-// then the link, then the catalog entry, so that whatever a reader finds
-// through the link is backed by the rest.
+// link records that repository name holds blob d, whose content must be
+// stored: the reverse link first (a touch, see gc.go), then the link, then
+// the catalog entry, so that whatever a reader finds through the link is
+// backed by the rest. ErrBlobUnknown if the content is gone.
 func (s *Store) link(ctx context.Context, name string, d digest.Digest) error {
-	for _, key := range []string{blobRepoKey(d, name), blobLinkKey(name, d)} {
-		if err := s.d.Put(ctx, key, nil); err != nil {
-			return fmt.Errorf("linking %s into %s: %w", d, name, err)
-		}
+	if _, err := s.rely(ctx, name, d, blobRepoKey(d, name)); err != nil {
+		return err
+	}
+	if _, err := s.d.Stat(ctx, blobKey(d)); err != nil {
+		return notFound(err, ErrBlobUnknown, d)
+	}
+	return s.linkTouched(ctx, name, d)
+}
+
+// linkTouched writes the link and the catalog entry of a blob whose
+// reverse link rely has just written.
+func (s *Store) linkTouched(ctx context.Context, name string, d digest.Digest) error {
+	if err := s.d.Put(ctx, blobLinkKey(name, d), nil); err != nil {
+		return fmt.Errorf("linking %s into %s: %w", d, name, err)
 	}
 	return s.touchRepository(ctx, name)
 }

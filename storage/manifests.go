@@ -110,6 +110,9 @@ func (s *Store) PutManifest(ctx context.Context, name, ref, contentType string, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkTagWrites(ctx, name, d, tags); err != nil {
+		return nil, err
+	}
 	res := &PutResult{Digest: d, Tags: tags}
 	if res.Warnings, err = s.checkReferences(ctx, name, p); err != nil {
 		return nil, err
@@ -155,7 +158,9 @@ func manifestDigest(ref string, data []byte, tags []string) (digest.Digest, []st
 // checkReferences makes sure an image's config is in the repository. Layers
 // and index children that are missing are accepted (sparse manifests, as the
 // conformance suite's strictest profile pushes) and reported as warnings;
-// foreign layers are skipped quietly.
+// foreign layers are skipped quietly. Present references are touched and
+// their content verified, so garbage collection cannot take them away
+// before the manifest lands (gc_refcheck.go).
 func (s *Store) checkReferences(ctx context.Context, name string, p *parsed) ([]string, error) {
 	if p.Config != nil {
 		if err := s.ensureConfig(ctx, name, *p.Config); err != nil {
@@ -167,18 +172,20 @@ func (s *Store) checkReferences(ctx context.Context, name string, p *parsed) ([]
 		if foreign(l) {
 			continue
 		}
-		if _, err := s.d.Stat(ctx, blobLinkKey(name, l.Digest)); err != nil {
-			if !errors.Is(err, ErrNotFound) {
-				return nil, err
-			}
+		present, err := s.checkBlobRef(ctx, name, l.Digest)
+		if err != nil {
+			return nil, err
+		}
+		if !present {
 			warnings = append(warnings, "layer "+l.Digest.String()+" is not in the repository")
 		}
 	}
 	for _, m := range p.Manifests {
-		if _, err := s.d.Stat(ctx, manifestKey(name, m.Digest)); err != nil {
-			if !errors.Is(err, ErrNotFound) {
-				return nil, err
-			}
+		present, err := s.checkManifestRef(ctx, name, m.Digest)
+		if err != nil {
+			return nil, err
+		}
+		if !present {
 			warnings = append(warnings, "manifest "+m.Digest.String()+" is not in the repository")
 		}
 	}
@@ -189,21 +196,22 @@ func (s *Store) checkReferences(ctx context.Context, name string, p *parsed) ([]
 // config of artifacts is known to everyone, so pier stores it itself when a
 // client did not push it.
 func (s *Store) ensureConfig(ctx context.Context, name string, c v1.Descriptor) error {
-	_, err := s.d.Stat(ctx, blobLinkKey(name, c.Digest))
-	if err == nil || !errors.Is(err, ErrNotFound) {
+	if c.Digest == v1.DescriptorEmptyJSON.Digest {
+		return s.ensureEmptyConfig(ctx, name)
+	}
+	present, err := s.checkBlobRef(ctx, name, c.Digest)
+	if err != nil || present {
 		return err
 	}
-	if c.Digest != v1.DescriptorEmptyJSON.Digest {
-		return fmt.Errorf("%w: config %s", ErrManifestBlobUnknown, c.Digest)
-	}
-	if err := s.d.Put(ctx, blobKey(c.Digest), v1.DescriptorEmptyJSON.Data); err != nil {
-		return err
-	}
-	return s.link(ctx, name, c.Digest)
+	return fmt.Errorf("%w: config %s", ErrManifestBlobUnknown, c.Digest)
 }
 
-// writeManifest stores content, then the record, then the referrer entry.
+// writeManifest stores content, then the record, then the referrer entry,
+// after touching the manifest so that no collector takes it away (gc.go).
 func (s *Store) writeManifest(ctx context.Context, name string, d digest.Digest, p *parsed, data []byte) error {
+	if _, err := s.rely(ctx, name, d, manifestRepoKey(d, name)); err != nil {
+		return err
+	}
 	if _, err := s.d.Stat(ctx, blobKey(d)); errors.Is(err, ErrNotFound) {
 		if err := s.d.Put(ctx, blobKey(d), data); err != nil {
 			return err
@@ -242,6 +250,9 @@ func (s *Store) DeleteManifest(ctx context.Context, name string, d digest.Digest
 	if err != nil {
 		return err
 	}
+	if err := s.checkManifestDelete(ctx, name, d); err != nil {
+		return err
+	}
 	for tag, err := range s.tagsOf(ctx, name, d) {
 		if err != nil {
 			return err
@@ -255,5 +266,8 @@ func (s *Store) DeleteManifest(ctx context.Context, name string, d digest.Digest
 			return err
 		}
 	}
-	return s.d.Delete(ctx, manifestKey(name, d))
+	if err := s.d.Delete(ctx, manifestKey(name, d)); err != nil {
+		return err
+	}
+	return s.d.Delete(ctx, manifestRepoKey(d, name))
 }

@@ -28,15 +28,20 @@ func (s *Store) publish(ctx context.Context, name string, up Upload, st *uploadS
 			fmt.Errorf("%w: content is %s, not %s", ErrDigestInvalid, got, want),
 			up.Cancel(ctx))
 	}
-	if err := s.commit(ctx, up, want); err != nil {
+	if err := s.commit(ctx, name, up, want); err != nil {
 		return BlobInfo{}, err
 	}
-	return BlobInfo{Digest: want, Size: st.Size}, s.link(ctx, name, want)
+	return BlobInfo{Digest: want, Size: st.Size}, s.linkTouched(ctx, name, want)
 }
 
 // commit publishes up at want's content key, unless that content is already
-// there (then the staged copy is dropped: same digest, same bytes).
-func (s *Store) commit(ctx context.Context, up Upload, want digest.Digest) error {
+// there (then the staged copy is dropped: same digest, same bytes). It
+// touches the blob for repository name first and waits out a collector
+// sweeping it, so the content it finds stays (gc.go).
+func (s *Store) commit(ctx context.Context, name string, up Upload, want digest.Digest) error {
+	if _, err := s.rely(ctx, name, want, blobRepoKey(want, name)); err != nil {
+		return errors.Join(err, up.Cancel(ctx))
+	}
 	if _, err := s.d.Stat(ctx, blobKey(want)); err == nil {
 		return up.Cancel(ctx)
 	}
@@ -76,8 +81,8 @@ func (s *Store) publishRehashed(ctx context.Context, name string, up Upload, st 
 	if _, err := io.Copy(cp, r); err != nil {
 		return BlobInfo{}, errors.Join(err, cp.Cancel(ctx))
 	}
-	if err := s.commit(ctx, cp, want); err != nil {
+	if err := s.commit(ctx, name, cp, want); err != nil {
 		return BlobInfo{}, err
 	}
-	return BlobInfo{Digest: want, Size: st.Size}, s.link(ctx, name, want)
+	return BlobInfo{Digest: want, Size: st.Size}, s.linkTouched(ctx, name, want)
 }

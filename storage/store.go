@@ -4,6 +4,9 @@ package storage
 // referrers and the catalog, laid out as described in paths.go.
 type Store struct {
 	d Driver
+
+	policies *policySet // immutable tags and retention (policy.go); nil: none
+	gcTiming *gcTiming  // nil: defaultGCTiming (gc_timing.go)
 }
 
 // New returns a Store over d.

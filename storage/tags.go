@@ -45,6 +45,9 @@ func (s *Store) DeleteTag(ctx context.Context, name, tag string) error {
 	if _, err := s.d.Stat(ctx, tagKey(name, tag)); err != nil {
 		return notFound(err, ErrManifestUnknown, name+":"+tag)
 	}
+	if err := s.checkTagDelete(name, tag); err != nil {
+		return err
+	}
 	return s.d.Delete(ctx, tagKey(name, tag))
 }
 
