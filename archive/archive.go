@@ -132,6 +132,15 @@ func (a *Archive) Rename(names []Reference) error {
 	return nil
 }
 
+// Repositories lists the repositories Push writes to: ErrUnnamed when an
+// image has nowhere to go.
+func (a *Archive) Repositories() ([]string, error) {
+	if err := a.checkNames(); err != nil {
+		return nil, err
+	}
+	return a.repositories(), nil
+}
+
 // checkNames makes sure every image has somewhere to go.
 func (a *Archive) checkNames() error {
 	for _, img := range a.images {

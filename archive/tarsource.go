@@ -56,14 +56,11 @@ func indexTar(f *os.File, size int64) (*tarSource, error) {
 
 // tarError explains a failure to read the header after entry last.
 func tarError(last string, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		if last == "" {
-			return fmt.Errorf("%w: the tar is truncated", ErrCorrupt)
-		}
+	switch {
+	case last == "":
+		return fmt.Errorf("%w: not a tar file, nor a directory (%v)", ErrFormat, err)
+	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%s: %w: the tar is truncated in or after this entry", last, ErrCorrupt)
-	}
-	if last == "" {
-		return fmt.Errorf("%w: %v", ErrFormat, err)
 	}
 	return fmt.Errorf("after entry %s: %w: %v", last, ErrCorrupt, err)
 }

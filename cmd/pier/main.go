@@ -34,6 +34,7 @@ func newRootCmd() *cobra.Command {
 	flags.String("data", server.DefaultDataDir, "filesystem storage `directory` (overrides the config file)")
 	root.AddCommand(newServeCmd(), newConfigCmd())
 	root.AddCommand(newUserCmd(), newTokenCmd())
+	root.AddCommand(newImportCmd(), newExportCmd(), newImagesCmd())
 	root.AddCommand(newHealthcheckCmd())
 	return root
 }
