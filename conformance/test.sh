@@ -5,6 +5,7 @@
 #
 #   gofmt, go vet, go test ./...     static checks and unit tests
 #   oci-fs, oci-s3                   the OCI conformance suite on each storage
+#   deploy                           deploy/Dockerfile's image on a real Docker engine
 #
 # When conformance/minio.sh exists, a throwaway MinIO runs for the whole
 # test run and PIER_REQUIRE_S3=1 makes the S3 tests fail instead of skip.
@@ -66,6 +67,7 @@ main() {
 		stage oci-s3 bash conformance/oci.sh s3
 	fi
 	stage clients bash conformance/clients/run.sh
+	stage deploy bash conformance/deploy.sh
 
 	printf '\n=== summary\n'
 	printf 'passed: %s\n' "${passed[*]:-none}"
