@@ -13,7 +13,7 @@ import (
 // single PUT; otherwise the last part is sent, the multipart upload is
 // completed on the staging object and copied server-side to key (S3 has no
 // rename). Either way key is replaced atomically. The staged objects are
-// removed afterwards.
+// removed afterwards, the lock last.
 func (u *upload) Commit(ctx context.Context, key string) error {
 	if err := checkDataKey(key); err != nil {
 		return err
@@ -22,29 +22,38 @@ func (u *upload) Commit(ctx context.Context, key string) error {
 		return fmt.Errorf("s3: upload %s: commit after Close, Commit or Cancel", u.id)
 	}
 	u.spent = true
+	if err := u.publish(ctx, key); err != nil {
+		// The session ends all the same; its lock would lapse anyway.
+		return errors.Join(err, u.hold.release(ctx))
+	}
+	u.hold.stop()
+	return u.removeStaged(ctx, u.rec.Multipart != "")
+}
+
+// publish writes the upload's bytes at key, while the hold is renewed.
+func (u *upload) publish(ctx context.Context, key string) error {
+	if err := u.hold.check(); err != nil {
+		return err
+	}
 	if u.rec.Multipart == "" {
-		if err := u.d.putObject(ctx, "commit", key, u.d.object(key), u.buf); err != nil {
-			return err
-		}
-		return u.removeStaged(ctx, false)
+		return u.d.putObject(ctx, "commit", key, u.d.object(key), u.buf)
 	}
 	if len(u.buf) > 0 {
 		if err := u.flushPart(ctx); err != nil {
 			return err
 		}
 	}
+	if err := u.hold.check(); err != nil {
+		return err
+	}
 	if err := u.complete(ctx); err != nil {
 		return err
 	}
-	staged := u.d.stagingObject(u.id, "data")
-	if err := u.d.copyObject(ctx, key, staged, u.size); err != nil {
-		return err
-	}
-	return u.removeStaged(ctx, true)
+	return u.d.copyObject(ctx, key, u.d.stagingObject(u.id, "data"), u.size)
 }
 
 // removeStaged deletes what a committed upload staged, without listing:
-// the completed data object, the last leftover, the record.
+// the completed data object, the last leftover, the record, the lock.
 func (u *upload) removeStaged(ctx context.Context, completed bool) error {
 	var names []string
 	if completed {
@@ -56,6 +65,7 @@ func (u *upload) removeStaged(ctx context.Context, completed bool) error {
 	if u.saved {
 		names = append(names, "record")
 	}
+	names = append(names, "lock")
 	for _, name := range names {
 		if err := u.d.removeObject(ctx, "removing upload", u.id, u.d.stagingObject(u.id, name)); err != nil {
 			return err
@@ -81,16 +91,22 @@ func (u *upload) Cancel(ctx context.Context) error {
 		return fmt.Errorf("s3: upload %s: cancel after Close, Commit or Cancel", u.id)
 	}
 	u.spent = true
-	if !u.saved && u.rec.Multipart == "" {
-		return nil // nothing ever reached the bucket
+	if err := u.hold.check(); err != nil {
+		u.hold.stop()
+		return err // the upload may be another session's now
 	}
+	if !u.saved && u.rec.Multipart == "" {
+		return u.hold.release(ctx) // only the lock ever reached the bucket
+	}
+	u.hold.stop()
 	return u.d.removeStaging(ctx, u.id, u.rec)
 }
 
 // removeStaging aborts rec's multipart upload, if any, then deletes every
 // object under !staging/<id>/ (listing them, so strays of an interrupted
-// Close or Commit go too), the record last so that an interrupted removal
-// can be found and finished by PurgeUploads.
+// Close or Commit go too), then the record, so that an interrupted removal
+// can be found and finished by PurgeUploads, and the lock last, so that no
+// session can take the upload while it is half removed.
 func (d *Driver) removeStaging(ctx context.Context, id string, rec *record) error {
 	if rec != nil && rec.Multipart != "" {
 		if err := d.abort(ctx, id, rec.Multipart); err != nil {
@@ -107,12 +123,15 @@ func (d *Driver) removeStaging(ctx context.Context, id string, rec *record) erro
 	}
 	var errs []error
 	for _, name := range names {
-		if name != "record" {
+		if name != "record" && name != "lock" {
 			errs = append(errs, d.removeObject(ctx, "removing upload", id, dir+name))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return d.removeObject(ctx, "removing upload", id, dir+"record")
+	if err := d.removeObject(ctx, "removing upload", id, dir+"record"); err != nil {
+		return err
+	}
+	return d.removeObject(ctx, "removing upload", id, dir+"lock")
 }

@@ -27,6 +27,8 @@ type Driver struct {
 	bucket   string
 	prefix   string // "" or "path/"
 	redirect bool
+	// holdTimes time the locks that hold uploads (see hold); tests shorten them.
+	holdTimes holdTimes
 }
 
 var (
@@ -34,8 +36,8 @@ var (
 	_ storage.Redirector = (*Driver)(nil)
 )
 
-// New validates cfg, connects to S3 and checks that the bucket exists and
-// the credentials are accepted (see Check).
+// New validates cfg, connects to S3 and checks that the bucket exists, the
+// credentials are accepted (see Check) and S3 honours conditional writes.
 func New(ctx context.Context, cfg Config) (*Driver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -64,13 +66,17 @@ func New(ctx context.Context, cfg Config) (*Driver, error) {
 		return nil, fmt.Errorf("s3: endpoint %q: %w", cfg.Endpoint, err)
 	}
 	d := &Driver{
-		client:   client,
-		core:     minio.Core{Client: client},
-		bucket:   cfg.Bucket,
-		prefix:   normalPrefix(cfg.Prefix),
-		redirect: cfg.Redirect,
+		client:    client,
+		core:      minio.Core{Client: client},
+		bucket:    cfg.Bucket,
+		prefix:    normalPrefix(cfg.Prefix),
+		redirect:  cfg.Redirect,
+		holdTimes: defaultHoldTimes,
 	}
 	if err := d.Check(ctx); err != nil {
+		return nil, err
+	}
+	if err := d.checkConditionalWrites(ctx, cfg.Endpoint); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -37,9 +37,10 @@ func (d *Driver) StagedUploads(ctx context.Context) iter.Seq2[StagedUpload, erro
 
 // PurgeUploads cancels the uploads that have not persisted progress since
 // before, and removes staged objects that lost their record (a crash
-// mid-Close or mid-Commit). It returns how many uploads it removed. A
-// record is rewritten on every Close, not during a long PATCH, so before
-// must leave room for the longest request (a day is safe).
+// mid-Close or mid-Commit). It returns how many uploads it removed. An
+// upload held by a session looks fresh however long its request runs,
+// since the session renews its lock object every holdTimes.renew; before
+// only needs to leave room for a client to come back between requests.
 func (d *Driver) PurgeUploads(ctx context.Context, before time.Time) (int, error) {
 	purged := 0
 	var errs []error

@@ -18,6 +18,7 @@ type upload struct {
 	d       *Driver
 	ctx     context.Context
 	id      string
+	hold    *hold // this session's claim on the upload
 	rec     *record
 	buf     []byte // bytes after the last part, fewer than partSize(next part)
 	size    int64
@@ -27,23 +28,44 @@ type upload struct {
 }
 
 // Upload starts an upload (id "") or resumes upload id, loading the bytes
-// written after its last full part.
+// written after its last full part. The session holds the upload through
+// a lock object (see hold): ErrUploadBusy while another session has it.
 func (d *Driver) Upload(ctx context.Context, id string) (storage.Upload, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("s3: upload %q: %w", id, err)
 	}
 	if id == "" {
+		id = newUploadID()
+		h, err := d.acquire(ctx, id)
+		if err != nil {
+			return nil, err
+		}
 		rec := &record{Version: recordVersion, Started: time.Now().UTC()}
-		return &upload{d: d, ctx: ctx, id: newUploadID(), rec: rec, changed: true}, nil
+		return &upload{d: d, ctx: ctx, id: id, hold: h, rec: rec, changed: true}, nil
 	}
 	if !uploadIDRE.MatchString(id) {
 		return nil, fmt.Errorf("s3: upload %q: malformed id: %w", id, storage.ErrNotFound)
 	}
+	// Hold first, then read: what a session loads must be what the
+	// previous holder left, not a state another session is changing.
+	h, err := d.acquire(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	u, err := d.resume(ctx, id, h)
+	if err != nil {
+		return nil, errors.Join(err, h.release(ctx))
+	}
+	return u, nil
+}
+
+// resume loads the record of upload id and the bytes after its last part.
+func (d *Driver) resume(ctx context.Context, id string, h *hold) (*upload, error) {
 	rec, err := d.loadRecord(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	u := &upload{d: d, ctx: ctx, id: id, rec: rec, size: rec.partsSize(), saved: true}
+	u := &upload{d: d, ctx: ctx, id: id, hold: h, rec: rec, size: rec.partsSize(), saved: true}
 	if rec.Leftover > 0 {
 		next := partSize(len(rec.Parts) + 1)
 		if rec.Leftover >= next {
@@ -107,6 +129,9 @@ func (u *upload) grow(n, limit int) {
 // upload first if needed. The buffer is kept when S3 fails, so nothing
 // acknowledged by Write is lost.
 func (u *upload) flushPart(ctx context.Context) error {
+	if err := u.hold.check(); err != nil {
+		return err
+	}
 	n := len(u.rec.Parts) + 1
 	if n > maxParts {
 		return fmt.Errorf("s3: upload %s: more than %d parts (%d bytes), beyond what S3 stores", u.id, maxParts, u.size)
@@ -147,14 +172,23 @@ func (u *upload) save(ctx context.Context) error {
 	return nil
 }
 
-// Close sends a full buffer as a part, stores a partial one as a new
-// leftover object, then the record that points to both.
+// Close persists the progress and ends the session: the lock is removed
+// so that another session may resume the upload.
 func (u *upload) Close() error {
 	if u.spent {
 		return nil
 	}
 	u.spent = true
-	ctx := u.ctx
+	err := u.persist(u.ctx)
+	// A lock that cannot be removed lapses after holdTimes.ttl; failing
+	// Close for it would make the caller think the progress was lost.
+	_ = u.hold.release(u.ctx)
+	return err
+}
+
+// persist sends a full buffer as a part, stores a partial one as a new
+// leftover object, then the record that points to both.
+func (u *upload) persist(ctx context.Context) error {
 	if len(u.buf) > 0 && int64(len(u.buf)) == partSize(len(u.rec.Parts)+1) {
 		if err := u.flushPart(ctx); err != nil {
 			return err
@@ -162,6 +196,9 @@ func (u *upload) Close() error {
 	}
 	if !u.changed && u.saved {
 		return nil
+	}
+	if err := u.hold.check(); err != nil {
+		return err
 	}
 	old, hadOld := u.rec.leftoverName(), u.rec.Leftover > 0
 	u.rec.Leftover = int64(len(u.buf))
