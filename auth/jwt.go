@@ -98,15 +98,28 @@ func (s *Service) verify(ctx context.Context, raw string) (caller, error) {
 	if len(raw) > maxTokenLength {
 		return caller{}, errors.New("token too long")
 	}
-	var cl claims
+	ck := verifiedKey(raw)
+	if v, ok := s.verified.get(ck, time.Now()); ok && s.stillTrusted(ctx, v) {
+		return s.callerOf(ctx, v.cl)
+	}
+	v := verifiedToken{}
 	p := jwt.NewParser(jwt.WithValidMethods(allMethods), jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(), jwt.WithLeeway(clockSkew), jwt.WithStrictDecoding())
-	_, err := p.ParseWithClaims(raw, &cl, func(t *jwt.Token) (any, error) {
-		return s.verificationKey(ctx, t, &cl)
+	_, err := p.ParseWithClaims(raw, &v.cl, func(t *jwt.Token) (any, error) {
+		key, err := s.verificationKey(ctx, t, &v.cl)
+		v.kid, _ = t.Header["kid"].(string)
+		v.key = key
+		return key, err
 	})
 	if err != nil {
 		return caller{}, err
 	}
+	s.verified.add(ck, v)
+	return s.callerOf(ctx, v.cl)
+}
+
+// callerOf turns verified claims into a caller.
+func (s *Service) callerOf(ctx context.Context, cl claims) (caller, error) {
 	if is := s.issuers[cl.Issuer]; is != nil {
 		return externalCaller(cl), nil
 	}

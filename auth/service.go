@@ -24,6 +24,8 @@ type Service struct {
 	limiter *limiter
 	issuers map[string]*issuer
 	handler http.Handler
+	// verified caches bearer tokens already verified (verified.go).
+	verified verifiedCache
 }
 
 var _ Authorizer = (*Service)(nil)
