@@ -16,6 +16,9 @@ PIER_MINIO_MODULE="github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
 # How long to wait for the server to report ready, in seconds.
 PIER_MINIO_READY_TIMEOUT="${PIER_MINIO_READY_TIMEOUT:-60}"
 
+# How long to retry creating the bucket while MinIO still initialises, in seconds.
+PIER_MINIO_BUCKET_TIMEOUT="${PIER_MINIO_BUCKET_TIMEOUT:-15}"
+
 _pier_minio_pid=""
 _pier_minio_dir=""
 
@@ -98,17 +101,31 @@ _pier_minio_launch() {
 }
 
 # _pier_minio_make_bucket ENDPOINT BUCKET USER PASSWORD: creates the bucket
-# with a SigV4-signed PUT.
+# with a SigV4-signed PUT. MinIO may report ready and still answer 503
+# XMinioServerNotInitialized for a moment, so a 503 (or no answer) is
+# retried until PIER_MINIO_BUCKET_TIMEOUT; any other failure is final.
 _pier_minio_make_bucket() {
-	local endpoint="$1" bucket="$2" user="$3" password="$4" code
-	code="$(curl -s -o "$_pier_minio_dir/bucket.out" -w '%{http_code}' --max-time 10 \
-		--aws-sigv4 "aws:amz:us-east-1:s3" --user "$user:$password" \
-		-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
-		-X PUT "http://$endpoint/$bucket" || true)"
-	if [[ "$code" != "200" ]]; then
-		_pier_minio_log "creating bucket $bucket failed with HTTP $code: $(cat "$_pier_minio_dir/bucket.out" 2>/dev/null || true)"
-		return 1
-	fi
+	local endpoint="$1" bucket="$2" user="$3" password="$4" code deadline
+	deadline=$((SECONDS + PIER_MINIO_BUCKET_TIMEOUT))
+	while :; do
+		code="$(curl -s -o "$_pier_minio_dir/bucket.out" -w '%{http_code}' --max-time 10 \
+			--aws-sigv4 "aws:amz:us-east-1:s3" --user "$user:$password" \
+			-H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
+			-X PUT "http://$endpoint/$bucket" || true)"
+		if [[ "$code" == "200" ]]; then
+			return 0
+		fi
+		# A retry after a create whose reply was lost finds the bucket made.
+		if [[ "$code" == "409" ]] && grep -q BucketAlreadyOwnedByYou "$_pier_minio_dir/bucket.out" 2>/dev/null; then
+			return 0
+		fi
+		if [[ "$code" != "503" && "$code" != "000" ]] || ((SECONDS >= deadline)); then
+			break
+		fi
+		sleep 0.5
+	done
+	_pier_minio_log "creating bucket $bucket failed with HTTP $code: $(cat "$_pier_minio_dir/bucket.out" 2>/dev/null || true)"
+	return 1
 }
 
 # minio_start: see the top of this file.
