@@ -59,6 +59,11 @@ func (r *reader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	// Bytes already buffered by the transport would otherwise still be
+	// served after the caller gave up.
+	if err := r.ctx.Err(); err != nil {
+		return 0, wrapErr(r.ctx, "read", r.key, err)
+	}
 	if r.body != nil && r.bodyPos != r.pos {
 		r.dropBody()
 	}
