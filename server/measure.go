@@ -12,10 +12,12 @@ import (
 )
 
 // MeasureDriver returns d timed and counted into m; with a nil m, d itself.
-// What d offers by type assertion stays offered: Redirector when d is one,
-// ChunkSizer always (0, "no preference", when d is none), and Unwrap
-// returns d for anything else. Open returns d's own reader, so that an
-// *os.File still reaches sendfile.
+// What d offers by type assertion stays offered: Redirector when d is one;
+// ChunkSizer and UploadPurger always, with the neutral answer when d is
+// neither (0: no preference; nothing purged); Unwrap returns d for
+// anything else. An optional interface added to storage must be added
+// here too. Open returns d's own reader, so that an *os.File still reaches
+// sendfile.
 func MeasureDriver(d storage.Driver, m *Metrics) storage.Driver {
 	if m == nil {
 		return d
@@ -56,6 +58,18 @@ func (d *measuredDriver) ChunkMinLength() int64 {
 		return c.ChunkMinLength()
 	}
 	return 0
+}
+
+// PurgeUploads lets the driver purge its staged uploads when it can.
+func (d *measuredDriver) PurgeUploads(ctx context.Context, before time.Time) (int, error) {
+	p, ok := d.d.(storage.UploadPurger)
+	if !ok {
+		return 0, nil
+	}
+	start := time.Now()
+	n, err := p.PurgeUploads(ctx, before)
+	d.observe("purge_uploads", start, err)
+	return n, err
 }
 
 func (d *measuredDriver) observe(op string, start time.Time, err error) {

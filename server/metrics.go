@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -8,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/pier-registry/pier/storage"
 )
 
 // pathMetrics is where Prometheus scrapes.
@@ -105,7 +108,7 @@ func (m *Metrics) registerStorage() {
 func (m *Metrics) registerGC() {
 	m.gcRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "pier_gc_runs_total",
-		Help: "Garbage collection runs, by result: ok or error.",
+		Help: "Garbage collection runs, by result: ok, error, busy (another process held the lease) or dry_run.",
 	}, []string{"result"})
 	m.gcBlobs = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "pier_gc_deleted_blobs_total",
@@ -117,7 +120,7 @@ func (m *Metrics) registerGC() {
 	})
 	m.gcSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "pier_gc_duration_seconds",
-		Help:    "Time a garbage collection run took.",
+		Help:    "Time a garbage collection run took (dry runs not included).",
 		Buckets: prometheus.ExponentialBuckets(0.1, 4, 10),
 	})
 	m.reg.MustRegister(m.gcRuns, m.gcBlobs, m.gcFreed, m.gcSeconds)
@@ -129,28 +132,33 @@ func (m *Metrics) Handler() http.Handler { return m.handler }
 // Registry is where other packages may register metrics of their own.
 func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
-// GCRun is what one garbage collection did.
-type GCRun struct {
-	Duration     time.Duration
-	BlobsDeleted int64
-	BytesFreed   int64
-	Err          error // nil when the run completed
-}
-
-// ObserveGC records one garbage collection run. What a failed run deleted
-// before failing is counted too.
-func (m *Metrics) ObserveGC(run GCRun) {
+// ObserveGC records one garbage collection run as Store.CollectGarbage
+// returned it, and passes both results on, so that a caller can write
+//
+//	report, err := metrics.ObserveGC(store.CollectGarbage(ctx, opts))
+//
+// Runs are counted by result: ok, error, busy (another process held the
+// lease) or dry_run. What a failed run deleted before failing counts too.
+func (m *Metrics) ObserveGC(r *storage.GCReport, err error) (*storage.GCReport, error) {
 	if m == nil {
-		return
+		return r, err
 	}
 	result := "ok"
-	if run.Err != nil {
+	switch {
+	case errors.Is(err, storage.ErrGCBusy):
+		result = "busy"
+	case err != nil:
 		result = "error"
+	case r != nil && r.DryRun:
+		result = "dry_run"
 	}
 	m.gcRuns.WithLabelValues(result).Inc()
-	m.gcBlobs.Add(float64(run.BlobsDeleted))
-	m.gcFreed.Add(float64(run.BytesFreed))
-	m.gcSeconds.Observe(run.Duration.Seconds())
+	if r != nil && !r.DryRun {
+		m.gcBlobs.Add(float64(r.Blobs))
+		m.gcFreed.Add(float64(r.BlobBytes))
+		m.gcSeconds.Observe(r.Duration.Seconds())
+	}
+	return r, err
 }
 
 // observeRequest records one answered request.

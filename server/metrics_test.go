@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -268,12 +269,19 @@ func TestMeasuredDriverKeepsWhatTypeAssertionsFind(t *testing.T) {
 	if got := storage.New(rd).ChunkMinLength(); got != 5<<20 {
 		t.Errorf("ChunkMinLength %d, want the driver's 5 MiB", got)
 	}
+	if n, err := rd.(storage.UploadPurger).PurgeUploads(ctx, time.Now()); n != 7 || err != nil {
+		t.Errorf("PurgeUploads through the decorator = %d, %v; want the driver's 7", n, err)
+	}
+	if n, err := d.(storage.UploadPurger).PurgeUploads(ctx, time.Now()); n != 0 || err != nil {
+		t.Errorf("PurgeUploads over fs = %d, %v; want nothing purged", n, err)
+	}
 	if MeasureDriver(driver, nil) != storage.Driver(driver) {
 		t.Error("without metrics the driver should be returned as it is")
 	}
 }
 
-// redirecting is a driver that is a Redirector and a ChunkSizer.
+// redirecting is a driver that is a Redirector, a ChunkSizer and an
+// UploadPurger.
 type redirecting struct{ storage.Driver }
 
 func (redirecting) Redirects() bool { return true }
@@ -283,6 +291,8 @@ func (redirecting) RedirectURL(_ context.Context, key string, _ time.Duration) (
 }
 
 func (redirecting) ChunkMinLength() int64 { return 5 << 20 }
+
+func (redirecting) PurgeUploads(context.Context, time.Time) (int, error) { return 7, nil }
 
 func TestStorageErrorsCountFailuresButNotMisses(t *testing.T) {
 	driver, err := fs.New(t.TempDir())
@@ -343,10 +353,18 @@ func gatherText(t *testing.T, m *Metrics) samples {
 
 func TestObserveGC(t *testing.T) {
 	m := NewMetrics()
-	m.ObserveGC(GCRun{Duration: 2 * time.Second, BlobsDeleted: 3, BytesFreed: 1000})
-	m.ObserveGC(GCRun{Duration: time.Second, BlobsDeleted: 1, BytesFreed: 10, Err: errors.New("storage down")})
+	ok := &storage.GCReport{Duration: 2 * time.Second, Blobs: 3, BlobBytes: 1000}
+	if r, err := m.ObserveGC(ok, nil); r != ok || err != nil {
+		t.Errorf("ObserveGC changed the results: %v, %v", r, err)
+	}
+	down := errors.New("storage down")
+	if _, err := m.ObserveGC(&storage.GCReport{Duration: time.Second, Blobs: 1, BlobBytes: 10}, down); err != down {
+		t.Errorf("ObserveGC changed the error: %v", err)
+	}
+	_, _ = m.ObserveGC(nil, fmt.Errorf("gc: %w", storage.ErrGCBusy))
+	_, _ = m.ObserveGC(&storage.GCReport{DryRun: true, Duration: time.Hour, Blobs: 100, BlobBytes: 1 << 30}, nil)
 	var none *Metrics
-	none.ObserveGC(GCRun{}) // a nil *Metrics records nothing, and does not panic
+	_, _ = none.ObserveGC(ok, nil) // a nil *Metrics records nothing, and does not panic
 	s := gatherText(t, m)
 	for metric, want := range map[string]float64{
 		"pier_gc_deleted_blobs_total":    4,
@@ -358,9 +376,10 @@ func TestObserveGC(t *testing.T) {
 			t.Errorf("%s = %v, want %v", metric, got, want)
 		}
 	}
-	if s.value("pier_gc_runs_total", map[string]string{"result": "ok"}) != 1 ||
-		s.value("pier_gc_runs_total", map[string]string{"result": "error"}) != 1 {
-		t.Error("runs not counted by result")
+	for _, result := range []string{"ok", "error", "busy", "dry_run"} {
+		if n := s.value("pier_gc_runs_total", map[string]string{"result": result}); n != 1 {
+			t.Errorf("%v runs with result %s, want 1", n, result)
+		}
 	}
 }
 
