@@ -242,3 +242,29 @@ func TestImportDiffIDMismatch(t *testing.T) {
 		t.Errorf("config left (%v)", err)
 	}
 }
+
+// TestImportCorruptKnownBlob: an archive is refused for a damaged blob even
+// when the registry holds that blob already and nothing would be sent.
+func TestImportCorruptKnownBlob(t *testing.T) {
+	l1, l2 := randomLayer(t, 81, 4000), randomLayer(t, 82, 4000)
+	img := classicImage{tags: []string{"app:1"}, layers: [][]byte{l1, l2}}
+	clean := classicTar(t, img)
+	_, reg := newStore()
+	if _, err := importFile(t, reg, writeFile(t, "clean.tar", clean)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, reg)
+	again := img
+	again.tags = []string{"app:2", "aaa/other:1"}
+	bad := flipAt(t, classicTar(t, again), l2)
+	_, err := importFile(t, reg, writeFile(t, "bad.tar", bad))
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "/layer.tar") {
+		t.Fatalf("error %v", err)
+	}
+	if after := snapshot(t, reg); !maps.Equal(before, after) {
+		t.Errorf("tags %v, were %v", after, before)
+	}
+	if ok, err := reg.HasBlob(context.Background(), "aaa/other", digest.FromBytes(l1)); ok || err != nil {
+		t.Errorf("blob mounted into aaa/other stayed (%v)", err)
+	}
+}

@@ -105,20 +105,57 @@ func (a *Archive) pushBlob(ctx context.Context, reg Registry, repo string, d dig
 		return fmt.Errorf("%s: %w", repo, err)
 	}
 	if has {
-		addProgress(progress, b.desc.Size)
-		return nil
+		return a.verifyOnce(b, again, progress)
 	}
 	mounted, err := reg.MountBlob(ctx, repo, from, d)
 	if err != nil {
 		return fmt.Errorf("%s: linking %s: %w", repo, d, err)
 	}
 	if mounted {
-		addProgress(progress, b.desc.Size)
-	} else if err := a.upload(ctx, reg, repo, b, progress); err != nil {
+		err = a.verifyOnce(b, again, progress)
+	} else {
+		err = a.upload(ctx, reg, repo, b, progress)
+	}
+	if err != nil {
 		return err
 	}
 	undo.add("blob "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteBlob(ctx, repo, d) })
 	return nil
+}
+
+// verifyOnce checks the archive's copy of a blob the registry already
+// holds, the first time it comes up: a damaged archive is refused even
+// when nothing of it would be sent.
+func (a *Archive) verifyOnce(b *blobItem, again bool, progress Progress) error {
+	if again {
+		return nil
+	}
+	rc, _, err := a.src.open(b.entry)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	r, closeCheck := a.checked(rc, b)
+	defer closeCheck()
+	v := b.desc.Digest.Verifier()
+	n, err := io.CopyBuffer(v, withProgress(r, progress), make([]byte, copyBuffer))
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.entry, err)
+	}
+	if n != b.desc.Size || !v.Verified() {
+		return fmt.Errorf("%s: %w: content does not match %s", b.entry, ErrCorrupt, b.desc.Digest)
+	}
+	return nil
+}
+
+// checked wraps the reader of b's entry with the diff ID check its layer
+// needs, if any; call the returned func when done.
+func (a *Archive) checked(rc io.Reader, b *blobItem) (io.Reader, func()) {
+	if b.diffID == "" {
+		return rc, func() {}
+	}
+	check := checkDiffID(rc, b.desc.MediaType, b.diffID, b.entry)
+	return check, func() { check.Close() }
 }
 
 // upload streams the blob's entry into repo.
@@ -128,12 +165,8 @@ func (a *Archive) upload(ctx context.Context, reg Registry, repo string, b *blob
 		return err
 	}
 	defer rc.Close()
-	var r io.Reader = rc
-	if b.diffID != "" {
-		check := checkDiffID(rc, b.desc.MediaType, b.diffID, b.entry)
-		defer check.Close()
-		r = check
-	}
+	r, closeCheck := a.checked(rc, b)
+	defer closeCheck()
 	if err := reg.PutBlob(ctx, repo, b.desc, withProgress(r, progress)); err != nil {
 		return fmt.Errorf("%s (%s) into %s: %w", b.entry, b.desc.Digest, repo, err)
 	}

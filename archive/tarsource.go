@@ -101,6 +101,9 @@ func (t *tarSource) lookup(name string) (tarEntry, error) {
 	want := name
 	for range maxLinks {
 		e, ok := t.entries[want]
+		if !ok && want != name {
+			return tarEntry{}, fmt.Errorf("%s: %w (the link to it is %s)", want, ErrMissing, name)
+		}
 		if !ok {
 			return tarEntry{}, fmt.Errorf("%s: %w", name, ErrMissing)
 		}

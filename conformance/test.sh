@@ -5,6 +5,7 @@
 #
 #   gofmt, go vet, go test ./...     static checks and unit tests
 #   oci-fs, oci-s3                   the OCI conformance suite on each storage
+#   archive                          pier import/export/images with docker and skopeo
 #   deploy                           deploy/Dockerfile's image on a real Docker engine
 #
 # When conformance/minio.sh exists, a throwaway MinIO runs for the whole
@@ -67,6 +68,7 @@ main() {
 		stage oci-s3 bash conformance/oci.sh s3
 	fi
 	stage clients bash conformance/clients/run.sh
+	stage archive bash conformance/archive.sh
 	stage deploy bash conformance/deploy.sh
 
 	printf '\n=== summary\n'

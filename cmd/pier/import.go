@@ -69,7 +69,7 @@ func runImport(cmd *cobra.Command, args []string) error {
 	err = a.Push(ctx, reg, bar)
 	bar.Done(err == nil)
 	if err != nil {
-		return err
+		return fmt.Errorf("importing %s: %w", args[0], err)
 	}
 	if quiet, _ := cmd.Flags().GetBool("quiet"); !quiet {
 		for _, img := range a.Images() {
