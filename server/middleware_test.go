@@ -173,6 +173,7 @@ func TestAccessLog(t *testing.T) {
 		if _, err := authz.Authorize(r, nil); err != nil {
 			t.Error(err)
 		}
+		RecordRoute(r, "/v2/{name}/blobs/uploads/{id}")
 		in, _ := io.ReadAll(r.Body)
 		w.WriteHeader(http.StatusCreated)
 		_, _ = w.Write(append(in, in...))
@@ -187,7 +188,7 @@ func TestAccessLog(t *testing.T) {
 	want := map[string]any{
 		"method": "PUT", "path": "/v2/team/app/blobs/uploads/abc", "status": float64(201),
 		"bytes": float64(10), "bytes_in": float64(5), "repository": "team/app", "user": "alice",
-		"agent": "docker/28", "level": "INFO",
+		"agent": "docker/28", "level": "INFO", "route": "/v2/{name}/blobs/uploads/{id}",
 	}
 	for k, v := range want {
 		if lines[0][k] != v {
