@@ -118,7 +118,8 @@ type GCOptions struct {
 	// must exceed the longest push (from its first blob check to its
 	// manifest). At least MinGrace.
 	Grace time.Duration
-	// Progress, when not nil, hears how far each phase has come.
+	// Progress, when not nil, hears how far each phase has come; it is
+	// called by one goroutine at a time.
 	Progress func(GCProgress)
 }
 

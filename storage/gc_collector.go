@@ -20,7 +20,8 @@ type collector struct {
 	now    time.Time // the storage's clock when the run started
 	cutoff time.Time // now - grace: anything fresher is kept
 
-	mu sync.Mutex // guards report while workers run
+	mu         sync.Mutex // guards report while workers run
+	progressMu sync.Mutex
 }
 
 // run scans, applies retention, marks and sweeps.
@@ -53,9 +54,12 @@ func (c *collector) run(ctx context.Context) error {
 	return c.purgeUploads(ctx, inv)
 }
 
-// progress reports how far phase has come, when someone listens.
+// progress reports how far phase has come, when someone listens; workers
+// call it too, so calls are serialised.
 func (c *collector) progress(phase string, done, total int) {
 	if c.o.Progress != nil {
+		c.progressMu.Lock()
+		defer c.progressMu.Unlock()
 		c.o.Progress(GCProgress{Phase: phase, Done: done, Total: total})
 	}
 }

@@ -16,5 +16,5 @@ func SetGCTiming(s *Store, t GCTiming) {
 
 // FastGCTiming is short enough for tests and keeps the protocol's order:
 // sweepDeadline < pendingLife < tombstoneLife.
-var FastGCTiming = GCTiming{LeaseTTL: 3 * time.Second, LeaseSettle: 20 * time.Millisecond,
+var FastGCTiming = GCTiming{LeaseTTL: 3 * time.Second, LeaseSettle: 200 * time.Millisecond,
 	SweepDeadline: 5 * time.Second, PendingLife: 10 * time.Second, TombstoneLife: time.Hour, StaleUpload: time.Hour}

@@ -64,6 +64,7 @@ func (s *Store) acquireLease(ctx context.Context) (*lease, context.Context, erro
 		return nil, nil, fmt.Errorf("%w: claiming the lease took longer than %v; try again", ErrGCBusy, t.leaseSettle/2)
 	}
 	if err := sleep(ctx, t.leaseSettle); err != nil {
+		s.dropClaim(ctx, rec.Holder)
 		return nil, nil, err
 	}
 	cur, info, err := s.readLease(ctx)
@@ -181,15 +182,20 @@ func (l *lease) lostErr() error {
 	return l.lost
 }
 
-// release stops renewing and removes the record if it is still ours. It
-// runs even when ctx, the collection's parent context, is cancelled.
+// release stops renewing and removes the record if it is still ours.
 func (l *lease) release(ctx context.Context) {
 	close(l.stop)
 	<-l.stopped
+	l.cancel(nil)
+	l.s.dropClaim(ctx, l.rec.Holder)
+}
+
+// dropClaim removes the lease record if holder still holds it, even when
+// ctx is cancelled: the next collector need not wait for it to expire.
+func (s *Store) dropClaim(ctx context.Context, holder string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	defer l.cancel(nil)
-	if cur, _, err := l.s.readLease(ctx); err == nil && cur != nil && cur.Holder == l.rec.Holder {
-		_ = l.s.d.Delete(ctx, gcLeaseKey)
+	if cur, _, err := s.readLease(ctx); err == nil && cur != nil && cur.Holder == holder {
+		_ = s.d.Delete(ctx, gcLeaseKey)
 	}
 }

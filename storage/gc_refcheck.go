@@ -52,6 +52,16 @@ func (s *Store) checkManifestRef(ctx context.Context, name string, d digest.Dige
 	return true, s.mustExist(ctx, name, d, keys)
 }
 
+// relyOnManifest touches manifest d of repository name, whose record rec
+// was just read, and reads the record again if a collector swept it.
+func (s *Store) relyOnManifest(ctx context.Context, name string, d digest.Digest, rec *record) (*record, error) {
+	swept, err := s.rely(ctx, name, d, manifestRepoKey(d, name))
+	if err != nil || !swept {
+		return rec, err
+	}
+	return s.manifestRecord(ctx, name, d)
+}
+
 // mustExist fails with ErrManifestBlobUnknown unless every key exists.
 func (s *Store) mustExist(ctx context.Context, name string, d digest.Digest, keys []string) error {
 	for _, key := range keys {

@@ -75,7 +75,7 @@ func (s *Store) tombstones(ctx context.Context, d digest.Digest) ([]foundTombsto
 func (s *Store) rely(ctx context.Context, name string, d digest.Digest, touchKey string) (swept bool, err error) {
 	done := map[string]bool{} // tombstones seen collected, or abandoned
 	for {
-		if err := s.d.Put(ctx, touchKey, nil); err != nil {
+		if err := s.touch(ctx, touchKey); err != nil {
 			return false, fmt.Errorf("recording that %s uses %s: %w", name, d, err)
 		}
 		found, err := s.awaitSweeps(ctx, name, d, touchKey, done)

@@ -50,7 +50,9 @@ func (s *Store) GetManifest(ctx context.Context, name, ref string) (*Manifest, e
 }
 
 // StatManifest describes the manifest ref of repository name without
-// reading it: Data is nil, Size comes from the record.
+// reading it: Data is nil, Size comes from the record. Found by digest, it
+// is touched, as a client pushing an index may skip a child it finds
+// (gc_refcheck.go).
 func (s *Store) StatManifest(ctx context.Context, name, ref string) (*Manifest, int64, error) {
 	d, err := s.Resolve(ctx, name, ref)
 	if err != nil {
@@ -59,6 +61,11 @@ func (s *Store) StatManifest(ctx context.Context, name, ref string) (*Manifest, 
 	rec, err := s.manifestRecord(ctx, name, d)
 	if err != nil {
 		return nil, 0, err
+	}
+	if IsDigest(ref) {
+		if rec, err = s.relyOnManifest(ctx, name, d, rec); err != nil {
+			return nil, 0, err
+		}
 	}
 	return &Manifest{Digest: d, MediaType: rec.MediaType}, rec.Size, nil
 }
