@@ -39,7 +39,12 @@ func (s *Service) apiCaller(w http.ResponseWriter, r *http.Request) (caller, boo
 			return caller{}, false
 		}
 	case "bearer":
-		if c, err = s.verify(r.Context(), cred.secret); err != nil || c.Anonymous() {
+		c, err = s.verify(r.Context(), cred.secret)
+		if errors.Is(err, errCheckFailed) {
+			s.writeInternal(w, r, err)
+			return caller{}, false
+		}
+		if err != nil || c.Anonymous() {
 			s.writeUnauthorized(w, "invalid or anonymous bearer token")
 			return caller{}, false
 		}

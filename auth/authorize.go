@@ -54,6 +54,9 @@ func (s *Service) authorizeBearer(r *http.Request, cred credentials, want []Acce
 		if ctxErr := r.Context().Err(); ctxErr != nil {
 			return Subject{}, ctxErr
 		}
+		if errors.Is(err, errCheckFailed) {
+			return Subject{}, err // the token may be fine: say the storage failed
+		}
 		s.event(r, "token_refused", "", "reason", err.Error())
 		return Subject{}, s.challenge(r, want, "invalid_token")
 	}

@@ -21,6 +21,11 @@ var (
 	ErrInvalid = errors.New("invalid")
 )
 
+// errCheckFailed marks a credential check that could not be made because
+// the storage failed. The request fails with it (503 while the storage is
+// unreachable) instead of being refused as if the credential were bad.
+var errCheckFailed = errors.New("could not check credentials")
+
 // RetryError is the ErrTooMany a caller gets while its logins are locked.
 // errors.Is(err, ErrTooMany) holds; After is the wait for Retry-After.
 type RetryError struct {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/pier-registry/pier/storage"
 	"github.com/pier-registry/pier/storage/mem"
 )
 
@@ -59,9 +60,15 @@ type fixture struct {
 func newFixture(t *testing.T, cfg Config) *fixture {
 	t.Helper()
 	d := mem.New()
+	return newFixtureOn(t, cfg, d, d)
+}
+
+// newFixtureOn is newFixture with the service on sd, a driver over d.
+func newFixtureOn(t *testing.T, cfg Config, d *mem.Driver, sd storage.Driver) *fixture {
+	t.Helper()
 	f := &fixture{d: d, log: &syncBuffer{}}
 	cfg.AdminPassword = adminPW
-	s, err := New(context.Background(), cfg, d, slog.New(slog.NewTextHandler(f.log, nil)))
+	s, err := New(context.Background(), cfg, sd, slog.New(slog.NewTextHandler(f.log, nil)))
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -165,12 +165,16 @@ func (s *Service) ownCaller(ctx context.Context, cl claims) (caller, error) {
 	c := caller{Subject: Subject{Name: cl.Subject}, via: cl.Via, access: accessOf(cl.Access)}
 	switch {
 	case cl.TokenID != "":
-		if !s.tokens.live(ctx, cl.TokenID) {
+		if live, err := s.tokens.live(ctx, cl.TokenID); err != nil {
+			return caller{}, err
+		} else if !live {
 			return caller{}, errRevoked
 		}
 		c.token = &Token{ID: cl.TokenID, User: cl.Subject, Scopes: cl.Scopes}
 	case cl.Subject != "":
-		if !s.users.exists(ctx, cl.Subject) {
+		if ok, err := s.users.exists(ctx, cl.Subject); err != nil {
+			return caller{}, err
+		} else if !ok {
 			return caller{}, errRevoked
 		}
 	}

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -41,6 +42,21 @@ func readValue(ctx context.Context, d storage.Driver, key string) ([]byte, error
 		return nil, fmt.Errorf("auth: record %s is larger than %d bytes", key, maxRecord)
 	}
 	return b, nil
+}
+
+// recordExists reports whether key is stored. A storage failure is an
+// error wrapping errCheckFailed, never a "no": a check that could not be
+// made must neither let a caller in nor refuse it as if its credential
+// were bad.
+func recordExists(ctx context.Context, d storage.Driver, key string) (bool, error) {
+	_, err := d.Stat(ctx, key)
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, storage.ErrNotFound):
+		return false, nil
+	}
+	return false, fmt.Errorf("auth: %w: looking up %s: %w", errCheckFailed, key, err)
 }
 
 // writeRecord stores v as JSON at key.

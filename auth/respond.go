@@ -2,8 +2,11 @@ package auth
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
+
+	"github.com/pier-registry/pier/storage"
 )
 
 // Error codes of the distribution spec used in auth replies.
@@ -15,7 +18,12 @@ const (
 	codeNotFound     = "NOT_FOUND"
 	codeInvalid      = "INVALID_REQUEST"
 	codeUnknown      = "UNKNOWN"
+	codeUnavailable  = "UNAVAILABLE"
 )
+
+// unavailableRetry is the Retry-After, in seconds, of a 503 for
+// unreachable storage (as the API sends).
+const unavailableRetry = 5
 
 // errorBody is the distribution-spec error envelope. For the OAuth2 POST
 // it also carries RFC 6749's error and error_description, so that both
@@ -63,8 +71,17 @@ func writeTooMany(w http.ResponseWriter, e *RetryError) {
 	writeError(w, http.StatusTooManyRequests, codeTooMany, "too many failed login attempts; retry later")
 }
 
-// writeInternal logs err and sends a 500 that reveals nothing of it.
+// writeInternal logs err and sends a 500 that reveals nothing of it, or a
+// 503 with Retry-After when the storage is unreachable: the request may
+// well succeed later, and clients retry a 503.
 func (s *Service) writeInternal(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, storage.ErrUnavailable) {
+		s.log.WarnContext(r.Context(), "auth: storage unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(unavailableRetry))
+		writeOAuthError(w, http.StatusServiceUnavailable, "temporarily_unavailable", codeUnavailable,
+			"storage temporarily unavailable; retry later")
+		return
+	}
 	s.log.ErrorContext(r.Context(), "auth: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	writeError(w, http.StatusInternalServerError, codeUnknown, "internal server error")
 }

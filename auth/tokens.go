@@ -177,20 +177,21 @@ func (t *Tokens) check(ctx context.Context, secret string) (Token, error) {
 		!time.Now().Before(rec.Expires) {
 		return Token{}, ErrBadCredentials
 	}
-	if _, err := t.d.Stat(ctx, usersPrefix+rec.User); err != nil {
+	if ok, err := recordExists(ctx, t.d, usersPrefix+rec.User); err != nil {
+		return Token{}, err
+	} else if !ok {
 		return Token{}, ErrBadCredentials
 	}
 	return rec.Token, nil
 }
 
 // live reports whether the token id is still stored (not revoked). A
-// storage failure counts as revoked.
-func (t *Tokens) live(ctx context.Context, id string) bool {
+// storage failure is an error (errCheckFailed), not a revocation.
+func (t *Tokens) live(ctx context.Context, id string) (bool, error) {
 	if !tokenIDRE.MatchString(id) {
-		return false
+		return false, nil
 	}
-	_, err := t.d.Stat(ctx, tokensPrefix+id)
-	return err == nil
+	return recordExists(ctx, t.d, tokensPrefix+id)
 }
 
 // IsTokenSecret reports whether s looks like a token secret rather than

@@ -144,11 +144,11 @@ func (u *Users) Check(ctx context.Context, name, password string) error {
 	return nil
 }
 
-// exists reports whether the user has a record; a storage failure counts
-// as no, so that it never lets a caller in.
-func (u *Users) exists(ctx context.Context, name string) bool {
-	_, err := u.d.Stat(ctx, usersPrefix+name)
-	return err == nil
+// exists reports whether the user has a record. A storage failure is an
+// error (errCheckFailed), so that it neither lets a caller in nor passes
+// for a removed user.
+func (u *Users) exists(ctx context.Context, name string) (bool, error) {
+	return recordExists(ctx, u.d, usersPrefix+name)
 }
 
 func (u *Users) get(ctx context.Context, name string) (userRecord, error) {
