@@ -178,16 +178,16 @@ func (e *Export) writeBlob(ctx context.Context, tw *tar.Writer, b exportBlob, pr
 	if size >= 0 && size != b.desc.Size {
 		return fmt.Errorf("blob %s of %s: %w: %d bytes, its manifest says %d", b.desc.Digest, b.repo, ErrCorrupt, size, b.desc.Size)
 	}
-	h := &tar.Header{Typeflag: tar.TypeReg, Name: blobPath(b.desc), Mode: 0o644, Size: b.desc.Size, ModTime: epoch}
-	if err := tw.WriteHeader(h); err != nil {
+	hdr := &tar.Header{Typeflag: tar.TypeReg, Name: blobPath(b.desc), Mode: 0o644, Size: b.desc.Size, ModTime: epoch}
+	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	v := b.desc.Digest.Verifier()
-	n, err := io.CopyBuffer(tw, withProgress(io.TeeReader(rc, v), progress), make([]byte, copyBuffer))
+	h := b.desc.Digest.Algorithm().Hash()
+	n, err := copyHashed(tw, withProgress(rc, progress), h)
 	if err != nil {
 		return fmt.Errorf("blob %s of %s: %w", b.desc.Digest, b.repo, err)
 	}
-	if n != b.desc.Size || !v.Verified() {
+	if n != b.desc.Size || digest.NewDigest(b.desc.Digest.Algorithm(), h) != b.desc.Digest {
 		return fmt.Errorf("blob %s of %s: %w: the registry's copy does not match its digest", b.desc.Digest, b.repo, ErrCorrupt)
 	}
 	return nil

@@ -3,7 +3,6 @@ package archive
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
 
 	"github.com/opencontainers/go-digest"
@@ -24,13 +23,8 @@ func (a *Archive) Push(ctx context.Context, reg Registry, progress Progress) (er
 		}
 	}()
 	repos := a.repositories()
-	sent := map[digest.Digest]string{} // blob → the repository it went to first
-	for _, repo := range repos {
-		for _, d := range a.blobsIn(repo) {
-			if err := a.pushBlob(ctx, reg, repo, d, sent, &undo, progress); err != nil {
-				return err
-			}
-		}
+	if err := a.pushBlobs(ctx, reg, repos, &undo, progress); err != nil {
+		return err
 	}
 	for _, repo := range repos {
 		for _, d := range a.manifestsIn(repo) {
@@ -87,90 +81,6 @@ func (a *Archive) imagesIn(repo string) []*Image {
 		}
 	}
 	return out
-}
-
-// pushBlob makes blob d visible in repo: nothing to do when it is there,
-// a mount when the registry holds it elsewhere, else an upload. Progress
-// counts each blob once, in the first repository that needs it.
-func (a *Archive) pushBlob(ctx context.Context, reg Registry, repo string, d digest.Digest, sent map[digest.Digest]string, undo *undoLog, progress Progress) error {
-	b := a.blobs[d]
-	from, again := sent[d]
-	if again {
-		progress = nil
-	} else {
-		sent[d] = repo
-	}
-	has, err := reg.HasBlob(ctx, repo, d)
-	if err != nil {
-		return fmt.Errorf("%s: %w", repo, err)
-	}
-	if has {
-		return a.verifyOnce(b, again, progress)
-	}
-	mounted, err := reg.MountBlob(ctx, repo, from, d)
-	if err != nil {
-		return fmt.Errorf("%s: linking %s: %w", repo, d, err)
-	}
-	if mounted {
-		err = a.verifyOnce(b, again, progress)
-	} else {
-		err = a.upload(ctx, reg, repo, b, progress)
-	}
-	if err != nil {
-		return err
-	}
-	undo.add("blob "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteBlob(ctx, repo, d) })
-	return nil
-}
-
-// verifyOnce checks the archive's copy of a blob the registry already
-// holds, the first time it comes up: a damaged archive is refused even
-// when nothing of it would be sent.
-func (a *Archive) verifyOnce(b *blobItem, again bool, progress Progress) error {
-	if again {
-		return nil
-	}
-	rc, _, err := a.src.open(b.entry)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	r, closeCheck := a.checked(rc, b)
-	defer closeCheck()
-	v := b.desc.Digest.Verifier()
-	n, err := io.CopyBuffer(v, withProgress(r, progress), make([]byte, copyBuffer))
-	if err != nil {
-		return fmt.Errorf("%s: %w", b.entry, err)
-	}
-	if n != b.desc.Size || !v.Verified() {
-		return fmt.Errorf("%s: %w: content does not match %s", b.entry, ErrCorrupt, b.desc.Digest)
-	}
-	return nil
-}
-
-// checked wraps the reader of b's entry with the diff ID check its layer
-// needs, if any; call the returned func when done.
-func (a *Archive) checked(rc io.Reader, b *blobItem) (io.Reader, func()) {
-	if b.diffID == "" {
-		return rc, func() {}
-	}
-	check := checkDiffID(rc, b.desc.MediaType, b.diffID, b.entry)
-	return check, func() { check.Close() }
-}
-
-// upload streams the blob's entry into repo.
-func (a *Archive) upload(ctx context.Context, reg Registry, repo string, b *blobItem, progress Progress) error {
-	rc, _, err := a.src.open(b.entry)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	r, closeCheck := a.checked(rc, b)
-	defer closeCheck()
-	if err := reg.PutBlob(ctx, repo, b.desc, withProgress(r, progress)); err != nil {
-		return fmt.Errorf("%s (%s) into %s: %w", b.entry, b.desc.Digest, repo, err)
-	}
-	return nil
 }
 
 // pushManifest stores manifest d in repo by digest, unless it is there.

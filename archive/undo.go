@@ -4,14 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
 // undoTimeout bounds how long taking back a failed import may take.
 const undoTimeout = 2 * time.Minute
 
-// undoLog remembers how to take back each change of an import.
+// undoLog remembers how to take back each change of an import. add may
+// be called from several goroutines.
 type undoLog struct {
+	mu    sync.Mutex
 	steps []undoStep
 }
 
@@ -21,6 +24,8 @@ type undoStep struct {
 }
 
 func (u *undoLog) add(what string, fn func(context.Context) error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	u.steps = append(u.steps, undoStep{what, fn})
 }
 
@@ -28,6 +33,8 @@ func (u *undoLog) add(what string, fn func(context.Context) error) {
 // (an interrupted import is taken back too), and returns cause with
 // whatever could not be undone.
 func (u *undoLog) run(ctx context.Context, cause error) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
 	defer cancel()
 	errs := []error{cause}

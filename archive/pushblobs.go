@@ -1,0 +1,166 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/opencontainers/go-digest"
+)
+
+// parallelBlobs is how many blobs an import sends at once: hashing one
+// while another is written keeps two cores busy, and over the network it
+// hides the round trips.
+const parallelBlobs = 3
+
+// blobJob is one blob to make visible in one repository.
+type blobJob struct {
+	repo string
+	d    digest.Digest
+	from string // the repository it went to first; "" for the first
+}
+
+// pushBlobs makes every blob visible in every repository that needs it:
+// each blob once, in the first such repository (several at a time), then
+// linked into the others.
+func (a *Archive) pushBlobs(ctx context.Context, reg Registry, repos []string, undo *undoLog, progress Progress) error {
+	var first, rest []blobJob
+	home := map[digest.Digest]string{}
+	for _, repo := range repos {
+		for _, d := range a.blobsIn(repo) {
+			if from, ok := home[d]; ok {
+				rest = append(rest, blobJob{repo, d, from})
+			} else {
+				home[d] = repo
+				first = append(first, blobJob{repo: repo, d: d})
+			}
+		}
+	}
+	err := parallel(ctx, parallelBlobs, first, func(ctx context.Context, j blobJob) error {
+		return a.pushBlob(ctx, reg, j, undo, progress)
+	})
+	if err != nil {
+		return err
+	}
+	for _, j := range rest {
+		if err := a.pushBlob(ctx, reg, j, undo, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pushBlob makes blob j.d visible in j.repo: nothing to send when it is
+// there, a mount when the registry holds it elsewhere, else an upload.
+// The archive's copy is verified in every case, the first time.
+func (a *Archive) pushBlob(ctx context.Context, reg Registry, j blobJob, undo *undoLog, progress Progress) error {
+	b := a.blobs[j.d]
+	has, err := reg.HasBlob(ctx, j.repo, j.d)
+	if err != nil {
+		return fmt.Errorf("%s: %w", j.repo, err)
+	}
+	if has {
+		return a.verifyFirst(b, j, progress)
+	}
+	mounted, err := reg.MountBlob(ctx, j.repo, j.from, j.d)
+	if err != nil {
+		return fmt.Errorf("%s: linking %s: %w", j.repo, j.d, err)
+	}
+	if mounted {
+		err = a.verifyFirst(b, j, progress)
+	} else {
+		err = a.upload(ctx, reg, j.repo, b, progress)
+	}
+	if err != nil {
+		return err
+	}
+	repo, d := j.repo, j.d
+	undo.add("blob "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteBlob(ctx, repo, d) })
+	return nil
+}
+
+// verifyFirst checks the archive's copy of a blob the registry already
+// holds, when j is the blob's first repository: a damaged archive is
+// refused even when nothing of it would be sent.
+func (a *Archive) verifyFirst(b *blobItem, j blobJob, progress Progress) error {
+	if j.from != "" {
+		return nil
+	}
+	rc, _, err := a.src.open(b.entry)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	r, closeCheck := a.checked(rc, b)
+	defer closeCheck()
+	v := b.desc.Digest.Verifier()
+	n, err := io.CopyBuffer(v, withProgress(r, progress), make([]byte, copyBuffer))
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.entry, err)
+	}
+	if n != b.desc.Size || !v.Verified() {
+		return fmt.Errorf("%s: %w: content does not match %s", b.entry, ErrCorrupt, b.desc.Digest)
+	}
+	return nil
+}
+
+// checked wraps the reader of b's entry with the diff ID check its layer
+// needs, if any; call the returned func when done.
+func (a *Archive) checked(rc io.Reader, b *blobItem) (io.Reader, func()) {
+	if b.diffID == "" {
+		return rc, func() {}
+	}
+	check := checkDiffID(rc, b.desc.MediaType, b.diffID, b.entry)
+	return check, func() { check.Close() }
+}
+
+// upload streams the blob's entry into repo.
+func (a *Archive) upload(ctx context.Context, reg Registry, repo string, b *blobItem, progress Progress) error {
+	rc, _, err := a.src.open(b.entry)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	r, closeCheck := a.checked(rc, b)
+	defer closeCheck()
+	if err := reg.PutBlob(ctx, repo, b.desc, withProgress(r, progress)); err != nil {
+		return fmt.Errorf("%s (%s) into %s: %w", b.entry, b.desc.Digest, repo, err)
+	}
+	return nil
+}
+
+// parallel runs fn on every item, at most n at once. The first error
+// cancels the others and is returned.
+func parallel[T any](ctx context.Context, n int, items []T, fn func(context.Context, T) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		once  sync.Once
+		first error
+	)
+	sem := make(chan struct{}, n)
+	for _, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fn(ctx, it); err != nil {
+				once.Do(func() { first = err; cancel() })
+			}
+		}()
+	}
+	wg.Wait()
+	if first == nil {
+		first = ctx.Err() // the caller's context ended
+	}
+	return first
+}
