@@ -115,24 +115,28 @@ func isConflict(err error) bool {
 // isNotFoundErr reports whether err, as wrapped by wrapErr, means "absent".
 func isNotFoundErr(err error) bool { return errors.Is(err, storage.ErrNotFound) }
 
-// checkConditionalWrites makes sure that S3 refuses to create an object
-// twice under If-None-Match: *, which holding uploads rests on: a server
-// that ignored it would let two sessions write one upload at once.
+// checkConditionalWrites makes sure that S3 honours the conditional
+// writes that holding uploads rests on: a second create under
+// If-None-Match: * and a replace under If-Match with an ETag that is not
+// the object's both fail. A server that ignored them would let two
+// sessions write one upload at once.
 func (d *Driver) checkConditionalWrites(ctx context.Context, endpoint string) error {
 	id := newUploadID()
 	h := &hold{d: d, id: id, object: d.stagingObject(id, "lock"), holder: id}
 	if _, err := h.put(ctx, "", 0); err != nil {
 		return wrapErr(ctx, "checking conditional writes with", h.object, err)
 	}
-	_, err := h.put(ctx, "", 0)
-	switch {
-	case err == nil:
-		err = fmt.Errorf("s3: %s ignores If-None-Match on PUT; pier needs conditional writes "+
-			"(AWS S3 and MinIO have them) to let one session at a time write an upload", endpoint)
-	case isConflict(err):
-		err = nil
-	default:
-		err = wrapErr(ctx, "checking conditional writes with", h.object, err)
+	var errs []error
+	for _, c := range []struct{ header, match string }{{"If-None-Match: *", ""}, {"If-Match", "0123456789abcdef0123456789abcdef"}} {
+		_, err := h.put(ctx, c.match, 1)
+		switch {
+		case err == nil:
+			errs = append(errs, fmt.Errorf("s3: %s ignores %s on PUT; pier needs conditional writes "+
+				"(AWS S3 and MinIO have them) to let one session at a time write an upload", endpoint, c.header))
+		case !isConflict(err):
+			errs = append(errs, wrapErr(ctx, "checking conditional writes with", h.object, err))
+		}
 	}
-	return errors.Join(err, d.removeObject(ctx, "checking conditional writes with", h.object, h.object))
+	errs = append(errs, d.removeObject(ctx, "checking conditional writes with", h.object, h.object))
+	return errors.Join(errs...)
 }
