@@ -333,3 +333,22 @@ func TestExportPlatform(t *testing.T) {
 		}
 	}
 }
+
+// TestBarQuiet: no progress bar where nobody watches.
+func TestBarQuiet(t *testing.T) {
+	var buf strings.Builder
+	bar := NewBar(&buf, 100, "test")
+	if bar != nil {
+		t.Fatal("a bar on a buffer")
+	}
+	_ = bar.Add64(10) // a nil bar is fine to use
+	bar.Done(true)
+	f, err := os.Create(filepath.Join(t.TempDir(), "f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if NewBar(f, 100, "test") != nil || buf.Len() != 0 {
+		t.Error("a bar on a file")
+	}
+}

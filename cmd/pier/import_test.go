@@ -54,8 +54,12 @@ func TestImportExportImages(t *testing.T) {
 		t.Fatalf("import printed %q", out)
 	}
 	digest := m[2]
-	if _, _, err := runWith(t, "", "import", data, saved, "--tag", "team/app:2", "-q"); err != nil {
+	tarBytes, err := os.ReadFile(saved)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if out, _, err := runWith(t, string(tarBytes), "import", data, "-", "--tag", "team/app:2", "-q"); err != nil || out != "" {
+		t.Fatalf("import - -q: %v %q", err, out)
 	}
 
 	out, _, err = runWith(t, "", "images", data)
