@@ -75,10 +75,16 @@ func (a *api) mount(w http.ResponseWriter, r *http.Request, name, from string, d
 		if err := storage.ValidName(from); err != nil {
 			return false, err
 		}
-		// A caller who may not read from gets an ordinary upload session
-		// instead of an error: the spec's answer when a mount cannot be done.
-		if _, err := a.auth.Authorize(r, []auth.Access{auth.Repository(name, auth.ActionPull, auth.ActionPush), auth.Repository(from, auth.ActionPull)}); err != nil {
+		// A caller the policy does not let read from gets an ordinary upload
+		// session: the spec's answer when a mount cannot be done. A token
+		// that merely lacks the scope gets the challenge, so the client can
+		// fetch one that has it.
+		_, err := a.auth.Authorize(r, []auth.Access{auth.Repository(name, auth.ActionPull, auth.ActionPush), auth.Repository(from, auth.ActionPull)})
+		if errors.Is(err, auth.ErrDenied) {
 			return false, nil
+		}
+		if err != nil {
+			return false, err
 		}
 		return a.mountFrom(w, r, name, from, d)
 	}

@@ -150,17 +150,45 @@ func (ses *session) write(r io.Reader) (int64, error) {
 }
 
 // save persists the driver's progress, then the record that describes it.
+//
+// The record is written while the session still holds the upload, so the
+// next session, which reads the record only once it holds the upload,
+// always finds the record that goes with the data. Should the process die
+// between the two, the sizes disagree and resume refuses the upload.
 func (ses *session) save(ctx context.Context, s *Store) error {
-	if err := ses.up.Close(); err != nil {
-		return err
+	if err := s.saveUpload(ctx, ses.id, ses.st, ses.h); err != nil {
+		return errors.Join(err, ses.up.Close())
 	}
-	return s.saveUpload(ctx, ses.id, ses.st, ses.h)
+	return ses.up.Close()
 }
 
+// resume takes hold of upload id, then reads its record: in that order, so
+// that no other session can change either in between.
 func (s *Store) resume(ctx context.Context, name, id string, offset int64) (*session, error) {
+	if !uploadIDRE.MatchString(id) {
+		return nil, fmt.Errorf("%w: %q", ErrBlobUploadUnknown, id)
+	}
+	up, err := s.d.Upload(ctx, id)
+	if err != nil {
+		return nil, notFound(err, ErrBlobUploadUnknown, id)
+	}
+	ses, err := s.attach(ctx, name, id, offset, up)
+	if err != nil {
+		return nil, errors.Join(err, up.Close())
+	}
+	return ses, nil
+}
+
+// attach checks the held upload against its record and the client's offset.
+func (s *Store) attach(ctx context.Context, name, id string, offset int64, up Upload) (*session, error) {
 	st, err := s.loadUpload(ctx, name, id)
 	if err != nil {
 		return nil, err
+	}
+	if up.Size() != st.Size {
+		// A crash between the data and its record: the bytes past the
+		// record were never hashed, so the session cannot go on.
+		return nil, fmt.Errorf("%w: upload %s holds %d bytes, its record %d; start again", ErrBlobUploadInvalid, id, up.Size(), st.Size)
 	}
 	if offset >= 0 && offset != st.Size {
 		return nil, fmt.Errorf("%w: chunk starts at %d, upload has %d bytes", ErrRangeInvalid, offset, st.Size)
@@ -168,16 +196,6 @@ func (s *Store) resume(ctx context.Context, name, id string, offset int64) (*ses
 	h := newHash(st.Algorithm)
 	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.Hash); err != nil {
 		return nil, fmt.Errorf("%w: hash state of upload %s: %v", ErrBlobUploadInvalid, id, err)
-	}
-	up, err := s.d.Upload(ctx, id)
-	if err != nil {
-		return nil, notFound(err, ErrBlobUploadUnknown, id)
-	}
-	if up.Size() != st.Size {
-		// A crash between the data and its record: the bytes past the
-		// record were never hashed, so the session cannot go on.
-		_ = up.Close()
-		return nil, fmt.Errorf("%w: upload %s holds %d bytes, its record %d; start again", ErrBlobUploadInvalid, id, up.Size(), st.Size)
 	}
 	return &session{id: id, up: up, st: st, h: h}, nil
 }
