@@ -7,6 +7,7 @@ import (
 
 	"github.com/pier-registry/pier/auth"
 	"github.com/pier-registry/pier/events"
+	"github.com/pier-registry/pier/storage"
 	"github.com/pier-registry/pier/storage/s3"
 )
 
@@ -24,6 +25,10 @@ type Config struct {
 	TLS      TLSConfig     `yaml:"tls"`
 	Metrics  MetricsConfig `yaml:"metrics"`
 	Webhooks events.Config `yaml:"webhooks"`
+	// GC schedules garbage collection; Policies are the immutable tags and
+	// retention rules per repository pattern (storage package).
+	GC       storage.GCConfig     `yaml:"gc"`
+	Policies []storage.PolicyRule `yaml:"policies"`
 }
 
 // StorageConfig selects one storage driver. With neither set, pier stores
@@ -85,5 +90,6 @@ func Default() Config {
 			ShutdownTimeout:   DefaultShutdownTimeout,
 		},
 		Metrics: MetricsConfig{Enabled: true},
+		GC:      storage.DefaultGCConfig(),
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"time"
+
+	"github.com/pier-registry/pier/storage"
 )
 
 // Validate reports every problem in c, one per line, each naming the
@@ -22,6 +24,8 @@ func (c *Config) Validate() error {
 	if err := c.Auth.Validate(); err != nil {
 		errs = append(errs, err) // its messages name auth.* already
 	}
+	// Their messages name gc.* and policies[i].* already.
+	errs = append(errs, c.GC.Validate(), storage.ValidatePolicies(c.Policies))
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
