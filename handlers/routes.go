@@ -36,6 +36,8 @@ func routes(a *api, token http.Handler) http.Handler {
 	r.Handle(name+"/tags/list", a.handle(a.listTags)).Methods("GET")                        // end-8a/8b
 	r.Handle(name+"/referrers/{digest}", a.handle(a.referrers)).Methods("GET")              // end-12a/12b
 	r.Handle("/v2", http.RedirectHandler("/v2/", http.StatusMovedPermanently))
+
+	r.Handle("/api/v1/repositories/{name:.+}", a.handle(a.deleteRepository)).Methods("DELETE") // admin.go
 	if token != nil {
 		r.Handle("/token", token)
 		r.PathPrefix("/api/v1/tokens").Handler(token)
