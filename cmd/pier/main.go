@@ -36,6 +36,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newUserCmd(), newTokenCmd())
 	root.AddCommand(newImportCmd(), newExportCmd(), newImagesCmd())
 	root.AddCommand(newHealthcheckCmd())
+	root.AddCommand(newGCCmd(), newRmCmd(), newDuCmd())
 	return root
 }
 

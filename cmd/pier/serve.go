@@ -58,8 +58,13 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	notifier, stopWebhooks := startWebhooks(ctx, cfg, log)
 	defer stopWebhooks()
+	store := storage.New(server.MeasureDriver(driver, metrics))
+	if err := store.SetPolicies(cfg.Policies); err != nil {
+		return err
+	}
+	defer startGCSchedule(ctx, store, cfg.GC, metrics, log)()
 	api := handlers.New(handlers.Options{
-		Store:         storage.New(server.MeasureDriver(driver, metrics)),
+		Store:         store,
 		Auth:          server.RecordSubject(authz),
 		Token:         authz.Handler(),
 		Log:           log,
