@@ -1,6 +1,14 @@
 package storage
 
-import "time"
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
 
 // GCTiming are the collection protocol's durations, for tests that cannot
 // wait for the production ones.
@@ -18,3 +26,76 @@ func SetGCTiming(s *Store, t GCTiming) {
 // sweepDeadline < pendingLife < tombstoneLife.
 var FastGCTiming = GCTiming{LeaseTTL: 3 * time.Second, LeaseSettle: 200 * time.Millisecond,
 	SweepDeadline: 5 * time.Second, PendingLife: 10 * time.Second, TombstoneLife: time.Hour, StaleUpload: time.Hour}
+
+// SeedBlobs writes, straight through the driver, a store of blobs blobs
+// spread over repos repositories: nine in ten belong to tagged images of
+// ten blobs (a config and nine layers), the rest are links nothing
+// references. It returns the number of unreferenced blobs. progress hears
+// how many blobs are written.
+func SeedBlobs(ctx context.Context, d Driver, repos, blobs int, progress func(int)) (int, error) {
+	images := blobs * 9 / 10 / 10
+	s := New(d)
+	var done counter
+	err := forEach(ctx, seq(images), func(ctx context.Context, i int) error {
+		name := fmt.Sprintf("bench/r%03d", i%repos)
+		var layers []digest.Digest
+		for j := range 10 {
+			d, err := s.seedBlob(ctx, name, fmt.Sprintf("image %d blob %d", i, j))
+			if err != nil {
+				return err
+			}
+			layers = append(layers, d)
+		}
+		if err := s.seedManifest(ctx, name, fmt.Sprintf("t%d", i), layers); err != nil {
+			return err
+		}
+		if n := done.add(); n%100 == 0 && progress != nil {
+			progress(n * 10)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	garbage := blobs - images*10
+	return garbage, forEach(ctx, seq(garbage), func(ctx context.Context, i int) error {
+		_, err := s.seedBlob(ctx, fmt.Sprintf("bench/r%03d", i%repos), fmt.Sprintf("garbage %d", i))
+		return err
+	})
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// seedBlob stores content and links it into name, as an upload would.
+func (s *Store) seedBlob(ctx context.Context, name, content string) (digest.Digest, error) {
+	d := digest.FromString(content)
+	for key, data := range map[string][]byte{blobKey(d): []byte(content), blobRepoKey(d, name): nil, blobLinkKey(name, d): nil} {
+		if err := s.d.Put(ctx, key, data); err != nil {
+			return "", err
+		}
+	}
+	return d, nil
+}
+
+// seedManifest pushes an image manifest of layers (the first one its
+// config) under tag.
+func (s *Store) seedManifest(ctx context.Context, name, tag string, layers []digest.Digest) error {
+	m := v1.Manifest{MediaType: v1.MediaTypeImageManifest,
+		Config: v1.Descriptor{MediaType: v1.MediaTypeImageConfig, Digest: layers[0], Size: 1}}
+	m.SchemaVersion = 2
+	for _, l := range layers[1:] {
+		m.Layers = append(m.Layers, v1.Descriptor{MediaType: v1.MediaTypeImageLayer, Digest: l, Size: 1})
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = s.PutManifest(ctx, name, tag, v1.MediaTypeImageManifest, data, nil)
+	return err
+}

@@ -14,7 +14,7 @@ import (
 // s3Config is the S3 server of the PIER_TEST_S3_* variables
 // (conformance/minio.sh sets them) under a fresh prefix. Without them the
 // test is skipped, unless PIER_REQUIRE_S3=1.
-func s3Config(t *testing.T) s3.Config {
+func s3Config(t testing.TB) s3.Config {
 	t.Helper()
 	cfg := s3.Config{
 		Endpoint:  os.Getenv("PIER_TEST_S3_ENDPOINT"),
@@ -36,7 +36,7 @@ func s3Config(t *testing.T) s3.Config {
 
 // s3Replicas opens n drivers on one bucket and prefix, as n pier replicas
 // would, and empties the prefix when the test ends.
-func s3Replicas(t *testing.T, n int) []*storage.Store {
+func s3Replicas(t testing.TB, n int) []*storage.Store {
 	t.Helper()
 	cfg := s3Config(t)
 	ctx := context.Background()
