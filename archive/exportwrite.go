@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -107,7 +107,7 @@ func (e *Export) index() v1.Index {
 // fullName is the name docker gives a repository it reads from a
 // manifest.json, written out ("app" is docker.io/library/app).
 func fullName(repo string) string {
-	if !slices.Contains([]byte(repo), '/') {
+	if !strings.Contains(repo, "/") {
 		return "docker.io/library/" + repo
 	}
 	return "docker.io/" + repo

@@ -90,10 +90,10 @@ func (a *Archive) pushManifest(ctx context.Context, reg Registry, repo string, d
 		return err
 	}
 	m := a.manifests[d]
+	undo.add("manifest "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteManifest(ctx, repo, d) })
 	if err := reg.PutManifest(ctx, repo, d.String(), m.desc.MediaType, m.data); err != nil {
 		return fmt.Errorf("manifest %s into %s: %w", d, repo, err)
 	}
-	undo.add("manifest "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteManifest(ctx, repo, d) })
 	return nil
 }
 
@@ -109,14 +109,14 @@ func (a *Archive) pushTag(ctx context.Context, reg Registry, img *Image, n Refer
 		return nil
 	}
 	m := a.manifests[img.Digest]
-	if err := reg.PutManifest(ctx, n.Repo, n.Tag, m.desc.MediaType, m.data); err != nil {
-		return fmt.Errorf("tagging %s: %w", n, err)
-	}
 	undo.add("tag "+n.String(), func(ctx context.Context) error {
 		if old != nil {
 			return reg.PutManifest(ctx, n.Repo, n.Tag, old.MediaType, old.Data)
 		}
 		return reg.DeleteTag(ctx, n.Repo, n.Tag)
 	})
+	if err := reg.PutManifest(ctx, n.Repo, n.Tag, m.desc.MediaType, m.data); err != nil {
+		return fmt.Errorf("tagging %s: %w", n, err)
+	}
 	return nil
 }

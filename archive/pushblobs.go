@@ -63,21 +63,18 @@ func (a *Archive) pushBlob(ctx context.Context, reg Registry, j blobJob, undo *u
 	if has {
 		return a.verifyFirst(b, j, progress)
 	}
+	// Taken back even if the call below fails: a request cut short by a
+	// cancellation may still have been carried out.
+	repo, d := j.repo, j.d
+	undo.add("blob "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteBlob(ctx, repo, d) })
 	mounted, err := reg.MountBlob(ctx, j.repo, j.from, j.d)
 	if err != nil {
 		return fmt.Errorf("%s: linking %s: %w", j.repo, j.d, err)
 	}
 	if mounted {
-		err = a.verifyFirst(b, j, progress)
-	} else {
-		err = a.upload(ctx, reg, j.repo, b, progress)
+		return a.verifyFirst(b, j, progress)
 	}
-	if err != nil {
-		return err
-	}
-	repo, d := j.repo, j.d
-	undo.add("blob "+d.String()+" of "+repo, func(ctx context.Context) error { return reg.DeleteBlob(ctx, repo, d) })
-	return nil
+	return a.upload(ctx, reg, j.repo, b, progress)
 }
 
 // verifyFirst checks the archive's copy of a blob the registry already

@@ -39,7 +39,9 @@ func (u *undoLog) run(ctx context.Context, cause error) error {
 	defer cancel()
 	errs := []error{cause}
 	for i := len(u.steps) - 1; i >= 0; i-- {
-		if err := u.steps[i].fn(ctx); err != nil {
+		// Steps are recorded before their change is tried, so what is
+		// not there was never done.
+		if err := u.steps[i].fn(ctx); err != nil && !errors.Is(err, ErrNotFound) {
 			errs = append(errs, fmt.Errorf("could not take back %s: %w", u.steps[i].what, err))
 		}
 	}
