@@ -13,8 +13,9 @@ import (
 
 // MeasureDriver returns d timed and counted into m; with a nil m, d itself.
 // What d offers by type assertion stays offered: Redirector when d is one;
-// ChunkSizer and UploadPurger always, with the neutral answer when d is
-// neither (0: no preference; nothing purged); Unwrap returns d for
+// ChunkSizer, UploadPurger and Toucher always, with the neutral answer when d
+// is none of them (0: no preference; nothing purged; errors.ErrUnsupported,
+// so that the Store rewrites the key instead); Unwrap returns d for
 // anything else. An optional interface added to storage must be added
 // here too. Open returns d's own reader, so that an *os.File still reaches
 // sendfile.
@@ -70,6 +71,18 @@ func (d *measuredDriver) PurgeUploads(ctx context.Context, before time.Time) (in
 	n, err := p.PurgeUploads(ctx, before)
 	d.observe("purge_uploads", start, err)
 	return n, err
+}
+
+// Touch passes the driver's cheap touch through when it has one.
+func (d *measuredDriver) Touch(ctx context.Context, key string) error {
+	t, ok := d.d.(storage.Toucher)
+	if !ok {
+		return errors.ErrUnsupported
+	}
+	start := time.Now()
+	err := t.Touch(ctx, key)
+	d.observe("touch", start, err)
+	return err
 }
 
 func (d *measuredDriver) observe(op string, start time.Time, err error) {

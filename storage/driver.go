@@ -79,3 +79,14 @@ type Redirector interface {
 	Redirects() bool
 	RedirectURL(ctx context.Context, key string, expiry time.Duration) (string, error)
 }
+
+// Toucher is implemented by drivers that can make a key's modification
+// time "now" more cheaply than by rewriting it (a file's times on the
+// filesystem: no data written, nothing synced).
+type Toucher interface {
+	// Touch sets the modification time of key to now and leaves its value
+	// alone. Other processes see the new time at once, but it need not
+	// survive a crash. ErrNotFound if key is absent; errors.ErrUnsupported
+	// from a wrapper over a driver that cannot touch.
+	Touch(ctx context.Context, key string) error
+}
