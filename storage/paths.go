@@ -18,6 +18,7 @@ import (
 //	_blobrepos/<alg>/<hex>/<name>                                reverse link: <name> holds the blob
 //	_uploads/<id>                                                upload session (JSON: repo, size, hash state)
 //	_quarantine/<id>                                             upload awaiting a second-algorithm check
+//	_manifestrepos/<alg>/<hex>/<name>, _gc/...                   garbage collection (gc_paths.go)
 //
 // Repository name components start with [a-z0-9], so "_blobs" and friends
 // can never collide with a nested repository.
