@@ -127,23 +127,28 @@ func (a *Archive) upload(ctx context.Context, reg Registry, repo string, b *blob
 	return nil
 }
 
-// parallel runs fn on every item, at most n at once. The first error
-// cancels the others and is returned.
+// parallel runs fn on every item, at most n at once. After the first
+// error no more start, and it is returned once those running are done.
+// Those are not cancelled: a request cut short could still be carried out
+// by a registry after the import has taken back what it knew of.
 func parallel[T any](ctx context.Context, n int, items []T, fn func(context.Context, T) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
 		wg    sync.WaitGroup
-		once  sync.Once
+		mu    sync.Mutex
 		first error
 	)
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return first != nil
+	}
 	sem := make(chan struct{}, n)
 	for _, it := range items {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || failed() {
 			break
 		}
 		wg.Add(1)
@@ -151,7 +156,11 @@ func parallel[T any](ctx context.Context, n int, items []T, fn func(context.Cont
 			defer wg.Done()
 			defer func() { <-sem }()
 			if err := fn(ctx, it); err != nil {
-				once.Do(func() { first = err; cancel() })
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
 			}
 		}()
 	}
