@@ -32,19 +32,24 @@ type record struct {
 	Subject   digest.Digest `json:"subject,omitempty"`
 }
 
-// GetManifest returns the manifest ref (a tag or a digest) of repository name.
+// GetManifest returns the manifest ref (a tag or a digest) of repository
+// name. Data may be shared with other callers: it must not be modified.
 func (s *Store) GetManifest(ctx context.Context, name, ref string) (*Manifest, error) {
 	d, err := s.Resolve(ctx, name, ref)
 	if err != nil {
 		return nil, err
 	}
+	// The record says the repository holds the manifest, and its type.
 	rec, err := s.manifestRecord(ctx, name, d)
 	if err != nil {
 		return nil, err
 	}
-	data, err := s.get(ctx, blobKey(d))
-	if err != nil {
-		return nil, notFound(err, ErrManifestUnknown, d)
+	data, ok := s.manifests.get(d)
+	if !ok {
+		if data, err = s.get(ctx, blobKey(d)); err != nil {
+			return nil, notFound(err, ErrManifestUnknown, d)
+		}
+		s.manifests.add(d, data)
 	}
 	return &Manifest{Digest: d, MediaType: rec.MediaType, Data: data}, nil
 }

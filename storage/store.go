@@ -7,6 +7,8 @@ type Store struct {
 
 	policies *policySet // immutable tags and retention (policy.go); nil: none
 	gcTiming *gcTiming  // nil: defaultGCTiming (gc_timing.go)
+
+	manifests contentCache // manifest bytes by digest (contentcache.go)
 }
 
 // New returns a Store over d.
