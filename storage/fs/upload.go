@@ -44,7 +44,7 @@ func (d *Driver) Upload(ctx context.Context, id string) (storage.Upload, error) 
 		f.Close()
 		return nil, fmt.Errorf("fs: resume upload %q: %w", id, err)
 	}
-	return &upload{d: d, id: id, f: f, size: fi.Size()}, nil
+	return &upload{d: d, id: id, f: f, size: fi.Size(), flushed: fi.Size()}, nil
 }
 
 // startUpload creates the staging file of a new upload under a random
@@ -101,7 +101,14 @@ type upload struct {
 	id   string
 	f    *os.File
 	size int64
+	// flushed is how far writeback has been started (writeback_linux.go).
+	flushed int64
 }
+
+// writebackEvery is how much an upload writes between writeback hints:
+// large enough for big sequential disk writes, small enough that little
+// is left for the final fsync.
+const writebackEvery = 8 << 20
 
 func (u *upload) ID() string  { return u.id }
 func (u *upload) Size() int64 { return u.size }
@@ -115,6 +122,10 @@ func (u *upload) Write(p []byte) (int, error) {
 	u.size += int64(n)
 	if err != nil {
 		return n, fmt.Errorf("fs: upload %s: %w", u.id, err)
+	}
+	if u.size-u.flushed >= writebackEvery {
+		startWriteback(u.f, u.flushed, u.size-u.flushed)
+		u.flushed = u.size
 	}
 	return n, nil
 }
