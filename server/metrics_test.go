@@ -96,9 +96,17 @@ func TestMetricsMoveWithAPushAndAPull(t *testing.T) {
 	get(t, "http://"+addr+"/v2/", "", http.StatusOK) // no credentials: no failure
 	get(t, "http://"+addr+"/no/such/route/"+strings.Repeat("x", 10), "", http.StatusNotFound)
 
-	after := scrape(t, addr)
 	manifests := "/v2/{name}/manifests/{reference}"
 	blobs := "/v2/{name}/blobs/{digest}"
+	// A request is counted when its handler returns, which can be a moment
+	// after the client has read the last byte: poll until the pull shows.
+	pulls := map[string]string{"route": blobs, "method": "GET", "code": "200"}
+	after := scrape(t, addr)
+	for deadline := time.Now().Add(10 * time.Second); after.value("pier_http_requests_total", pulls)-
+		before.value("pier_http_requests_total", pulls) < float64(len(layers)) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		after = scrape(t, addr)
+	}
 	for _, c := range []struct {
 		metric  string
 		labels  map[string]string
