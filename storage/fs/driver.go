@@ -35,6 +35,7 @@ import (
 // Driver stores values as files under a root directory.
 type Driver struct {
 	root string
+	dirs dirCache // entries of quiet directories, for List (dircache.go)
 }
 
 var _ storage.Driver = (*Driver)(nil)

@@ -10,7 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
+	"time"
 
 	"github.com/pier-registry/pier/storage"
 )
@@ -23,7 +25,7 @@ import (
 // stops.
 func (d *Driver) List(ctx context.Context, prefix, startAfter string) iter.Seq2[storage.Info, error] {
 	return func(yield func(storage.Info, error) bool) {
-		w := walker{ctx: ctx, prefix: prefix, after: startAfter, yield: yield}
+		w := walker{d: d, ctx: ctx, prefix: prefix, after: startAfter, yield: yield}
 		if err := ctx.Err(); err != nil {
 			w.fail(err)
 			return
@@ -39,6 +41,7 @@ func (d *Driver) List(ctx context.Context, prefix, startAfter string) iter.Seq2[
 
 // walker is the state of one List.
 type walker struct {
+	d      *Driver
 	ctx    context.Context
 	prefix string
 	after  string
@@ -63,7 +66,7 @@ func (w *walker) walk(dir, base string) bool {
 	if err != nil {
 		return w.fail(err)
 	}
-	for _, e := range entries {
+	for _, e := range entries[w.start(entries):] {
 		if e.text > w.prefix && !strings.HasPrefix(e.text, w.prefix) {
 			return false // this and all that follow sort past the prefix
 		}
@@ -80,10 +83,52 @@ func (w *walker) walk(dir, base string) bool {
 	return true
 }
 
-// read returns the listed entries of dir in key order. A directory pruned
-// by a concurrent Delete is empty.
+// start is the index of the first of entries (in key order) that may be
+// listed: every one before it sorts at or before startAfter, except a
+// branch whose keys may still sort after it.
+func (w *walker) start(entries []entry) int {
+	i := sort.Search(len(entries), func(i int) bool { return entries[i].text > w.after })
+	if i > 0 && entries[i-1].kind == branch && strings.HasPrefix(w.after, entries[i-1].text) {
+		i--
+	}
+	return i
+}
+
+// read returns the listed entries of dir in key order, from the cache
+// while dir keeps the modification time they were read at. A directory
+// pruned by a concurrent Delete is empty. The entries must not be modified.
 func (w *walker) read(dir, base string) ([]entry, error) {
-	des, err := os.ReadDir(dir)
+	fi, err := os.Stat(dir)
+	if errors.Is(err, iofs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if entries, ok := w.d.dirs.get(dir, fi.ModTime()); ok {
+		return entries, nil
+	}
+	readAt := time.Now()
+	entries, err := readEntries(dir, base)
+	if err == nil {
+		w.d.dirs.put(dir, fi.ModTime(), readAt, entries)
+	}
+	return entries, err
+}
+
+// readEntries reads the listed entries of dir and sorts them in key order.
+func readEntries(dir, base string) ([]entry, error) {
+	f, err := os.Open(dir)
+	if errors.Is(err, iofs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// (*File).ReadDir, unlike os.ReadDir, does not sort by name: the sort
+	// below is by key text, and one is enough.
+	des, err := f.ReadDir(-1)
+	f.Close()
 	if errors.Is(err, iofs.ErrNotExist) {
 		return nil, nil
 	}
