@@ -13,9 +13,10 @@ import (
 
 // MeasureDriver returns d timed and counted into m; with a nil m, d itself.
 // What d offers by type assertion stays offered: Redirector when d is one;
-// ChunkSizer, UploadPurger and Toucher always, with the neutral answer when d
-// is none of them (0: no preference; nothing purged; errors.ErrUnsupported,
-// so that the Store rewrites the key instead); Unwrap returns d for
+// ChunkSizer, UploadPurger, Toucher and KeyLister always, with the neutral
+// answer when d is none of them (0: no preference; nothing purged;
+// errors.ErrUnsupported, so that the Store rewrites the key instead; the
+// keys of List); Unwrap returns d for
 // anything else. An optional interface added to storage must be added
 // here too. Open returns d's own reader, so that an *os.File still reaches
 // sendfile.
@@ -137,6 +138,42 @@ func (d *measuredDriver) List(ctx context.Context, prefix, startAfter string) it
 				failed = err
 			}
 			if !yield(info, err) {
+				t = time.Time{}
+				break
+			}
+			t = time.Now()
+		}
+		if !t.IsZero() {
+			spent += time.Since(t)
+		}
+		d.m.storageDuration.WithLabelValues("list").Observe(spent.Seconds())
+		d.countError("list", failed)
+	}
+}
+
+// ListKeys is timed as a list; a driver that cannot list keys alone has
+// them taken from List.
+func (d *measuredDriver) ListKeys(ctx context.Context, prefix, startAfter string) iter.Seq2[string, error] {
+	kl, ok := d.d.(storage.KeyLister)
+	if !ok {
+		return func(yield func(string, error) bool) {
+			for info, err := range d.List(ctx, prefix, startAfter) {
+				if !yield(info.Key, err) || err != nil {
+					return
+				}
+			}
+		}
+	}
+	return func(yield func(string, error) bool) {
+		var spent time.Duration
+		var failed error
+		t := time.Now()
+		for key, err := range kl.ListKeys(ctx, prefix, startAfter) {
+			spent += time.Since(t)
+			if err != nil {
+				failed = err
+			}
+			if !yield(key, err) {
 				t = time.Time{}
 				break
 			}

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"errors"
+	"iter"
 )
 
 // touchRepository makes sure repository name is in the catalog. Most
@@ -34,11 +35,11 @@ func (s *Store) Catalog(ctx context.Context, last string, n int, keep func(strin
 // page lists the keys under prefix after last, trimmed of prefix.
 func (s *Store) page(ctx context.Context, prefix, last string, n int, keep func(string) bool) ([]string, bool, error) {
 	out := []string{}
-	for info, err := range s.d.List(ctx, prefix, after(prefix, last)) {
+	for key, err := range s.listKeys(ctx, prefix, after(prefix, last)) {
 		if err != nil {
 			return nil, false, err
 		}
-		name := trimmed(info.Key, prefix)
+		name := trimmed(key, prefix)
 		if keep != nil && !keep(name) {
 			continue
 		}
@@ -48,4 +49,20 @@ func (s *Store) page(ctx context.Context, prefix, last string, n int, keep func(
 		out = append(out, name)
 	}
 	return out, false, nil
+}
+
+// listKeys lists keys without their sizes and times, through the driver's
+// KeyLister when it has one: a tag or catalog page needs names only, and
+// on the filesystem a stat per name was most of what a page cost.
+func (s *Store) listKeys(ctx context.Context, prefix, startAfter string) iter.Seq2[string, error] {
+	if kl, ok := s.d.(KeyLister); ok {
+		return kl.ListKeys(ctx, prefix, startAfter)
+	}
+	return func(yield func(string, error) bool) {
+		for info, err := range s.d.List(ctx, prefix, startAfter) {
+			if !yield(info.Key, err) || err != nil {
+				return
+			}
+		}
+	}
 }

@@ -90,3 +90,10 @@ type Toucher interface {
 	// from a wrapper over a driver that cannot touch.
 	Touch(ctx context.Context, key string) error
 }
+
+// KeyLister is implemented by drivers that list keys more cheaply when
+// their sizes and times are not wanted (the filesystem: no stat per key).
+type KeyLister interface {
+	// ListKeys yields what List would, keys only.
+	ListKeys(ctx context.Context, prefix, startAfter string) iter.Seq2[string, error]
+}

@@ -25,27 +25,42 @@ import (
 // stops.
 func (d *Driver) List(ctx context.Context, prefix, startAfter string) iter.Seq2[storage.Info, error] {
 	return func(yield func(storage.Info, error) bool) {
-		w := walker{d: d, ctx: ctx, prefix: prefix, after: startAfter, yield: yield}
-		if err := ctx.Err(); err != nil {
-			w.fail(err)
-			return
-		}
-		// Start in the deepest directory that prefix names in full.
-		base := prefix[:strings.LastIndexByte(prefix, '/')+1]
-		if base != "" && checkKey(strings.TrimSuffix(base, "/")) != nil {
-			return // no key lives below a segment that no key can have
-		}
-		w.walk(filepath.Join(d.root, filepath.FromSlash(base)), base)
+		d.list(&walker{d: d, ctx: ctx, prefix: prefix, after: startAfter, yield: yield})
 	}
+}
+
+var _ storage.KeyLister = (*Driver)(nil)
+
+// ListKeys is List without a stat of every key: a key deleted while its
+// directory was being read may still be listed.
+func (d *Driver) ListKeys(ctx context.Context, prefix, startAfter string) iter.Seq2[string, error] {
+	return func(yield func(string, error) bool) {
+		keyOnly := func(info storage.Info, err error) bool { return yield(info.Key, err) }
+		d.list(&walker{d: d, ctx: ctx, prefix: prefix, after: startAfter, yield: keyOnly, keysOnly: true})
+	}
+}
+
+func (d *Driver) list(w *walker) {
+	if err := w.ctx.Err(); err != nil {
+		w.fail(err)
+		return
+	}
+	// Start in the deepest directory that prefix names in full.
+	base := w.prefix[:strings.LastIndexByte(w.prefix, '/')+1]
+	if base != "" && checkKey(strings.TrimSuffix(base, "/")) != nil {
+		return // no key lives below a segment that no key can have
+	}
+	w.walk(filepath.Join(d.root, filepath.FromSlash(base)), base)
 }
 
 // walker is the state of one List.
 type walker struct {
-	d      *Driver
-	ctx    context.Context
-	prefix string
-	after  string
-	yield  func(storage.Info, error) bool
+	d        *Driver
+	ctx      context.Context
+	prefix   string
+	after    string
+	yield    func(storage.Info, error) bool
+	keysOnly bool // yield keys without stat'ing them (ListKeys)
 }
 
 // entry is one listed name of a directory, with the key text it stands for.
@@ -168,6 +183,9 @@ func (w *walker) wantBranch(p string) bool {
 func (w *walker) emit(e entry) bool {
 	if err := w.ctx.Err(); err != nil {
 		return w.fail(err)
+	}
+	if w.keysOnly {
+		return w.yield(storage.Info{Key: e.text}, nil)
 	}
 	fi, err := e.de.Info()
 	if errors.Is(err, iofs.ErrNotExist) {
