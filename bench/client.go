@@ -32,7 +32,20 @@ func newHTTPClient(conns int) *http.Client {
 		WriteBufferSize:     256 << 10,
 		ReadBufferSize:      256 << 10,
 	}
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: tr, CheckRedirect: dropAuthElsewhere}
+}
+
+// dropAuthElsewhere keeps the bearer token from a redirect to another
+// host:port (a presigned S3 URL, which refuses a second credential). Go
+// only drops it for another host name, and here everything is 127.0.0.1.
+func dropAuthElsewhere(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after %d redirects", len(via))
+	}
+	if req.URL.Host != via[0].URL.Host {
+		req.Header.Del("Authorization")
+	}
+	return nil
 }
 
 func newRegistry(rawURL, user, pass string, client *http.Client) (*registry, error) {

@@ -17,6 +17,9 @@ import (
 // under different prefixes.
 type s3Targets struct {
 	pier, dist *target
+	// redirect is a second pier on the same bucket and prefix with
+	// redirect: true, which sends pulls to MinIO as Distribution does.
+	redirect *target
 }
 
 // s3Env is MinIO's coordinates, as conformance/minio.sh exports them.
@@ -53,7 +56,9 @@ func (b *bench) startS3(ctx context.Context) error {
 	t := &s3Targets{}
 	pierYAML := fmt.Sprintf("  s3:\n    endpoint: %s\n    bucket: %s\n    accessKey: %s\n    secretKey: %s\n    prefix: %s\n",
 		env.endpoint, env.bucket, env.access, env.secret, pierPrefix)
-	if t.pier, err = b.startPier(ctx, "pier-s3", pierYAML, rand.Text()); err != nil {
+	// Both piers share the bucket, and so its users: one password.
+	password := rand.Text()
+	if t.pier, err = b.startPier(ctx, "pier-s3", pierYAML, password); err != nil {
 		return err
 	}
 	distYAML := fmt.Sprintf("  s3:\n    region: us-east-1\n    regionendpoint: http://%s\n    forcepathstyle: true\n    secure: false\n"+
@@ -62,8 +67,11 @@ func (b *bench) startS3(ctx context.Context) error {
 	if t.dist, err = b.startDistribution(ctx, "dist-s3", distYAML); err != nil {
 		return err
 	}
-	t.pier.name, t.dist.name = "pier", "Distribution"
-	t.pier.storagePID, t.dist.storagePID = b.o.minioPID, b.o.minioPID
+	if t.redirect, err = b.startPier(ctx, "pier-s3-redirect", pierYAML+"    redirect: true\n", password); err != nil {
+		return err
+	}
+	t.pier.name, t.dist.name, t.redirect.name = "pier", "Distribution", "pier with redirect: true"
+	t.pier.storagePID, t.dist.storagePID, t.redirect.storagePID = b.o.minioPID, b.o.minioPID, b.o.minioPID
 	t.pier.reclaim = removeObjects(mc, env.bucket, func(d digest.Digest) string {
 		return pierPrefix + "/blobs/" + string(d.Algorithm()) + "/" + d.Encoded()[:2] + "/" + d.Encoded()
 	})
@@ -87,8 +95,7 @@ func removeObjects(mc *minio.Client, bucket string, key func(digest.Digest) stri
 // s3Round runs the push and pull rows against the S3-backed servers.
 func (b *bench) s3Round(ctx context.Context, round int) error {
 	t := b.s3
-	ts := rotate(round, t.pier, t.dist)
-	pushed, err := b.pushPullRows(ctx, "S3 (MinIO)", round, ts, ts)
+	pushed, err := b.pushPullRows(ctx, "S3 (MinIO)", round, rotate(round, t.pier, t.dist), rotate(round, t.pier, t.dist, t.redirect))
 	if err != nil {
 		return err
 	}
