@@ -2,10 +2,12 @@ package fs
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -106,5 +108,49 @@ func TestDirCacheBounds(t *testing.T) {
 		if c.entries > dirCacheEntries {
 			t.Fatalf("%d entries cached, bound %d", c.entries, dirCacheEntries)
 		}
+	}
+}
+
+// TestListCacheConcurrent: listings from many goroutines while keys are
+// added never miss a key that was there before they started.
+func TestListCacheConcurrent(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	d, err := New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if err := d.Put(ctx, fmt.Sprintf("t/k%03d", i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	age(t, root)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 20 {
+				n := 0
+				for _, err := range d.List(ctx, "t/", "") {
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					n++
+				}
+				if n < 50 {
+					t.Errorf("listed %d keys, at least 50 exist", n)
+				}
+			}
+		})
+	}
+	for i := 50; i < 80; i++ {
+		if err := d.Put(ctx, fmt.Sprintf("t/k%03d", i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if n := len(listKeys(t, d, "t/", "")); n != 80 {
+		t.Fatalf("listed %d keys after the writes, want 80", n)
 	}
 }
