@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -36,7 +38,7 @@ func SeedBlobs(ctx context.Context, d Driver, repos, blobs int, progress func(in
 	images := blobs * 9 / 10 / 10
 	s := New(d)
 	var done counter
-	err := forEach(ctx, seq(images), func(ctx context.Context, i int) error {
+	err := seedEach(ctx, images, func(ctx context.Context, i int) error {
 		name := fmt.Sprintf("bench/r%03d", i%repos)
 		var layers []digest.Digest
 		for j := range 10 {
@@ -58,18 +60,44 @@ func SeedBlobs(ctx context.Context, d Driver, repos, blobs int, progress func(in
 		return 0, err
 	}
 	garbage := blobs - images*10
-	return garbage, forEach(ctx, seq(garbage), func(ctx context.Context, i int) error {
+	return garbage, seedEach(ctx, garbage, func(ctx context.Context, i int) error {
 		_, err := s.seedBlob(ctx, fmt.Sprintf("bench/r%03d", i%repos), fmt.Sprintf("garbage %d", i))
 		return err
 	})
 }
 
-func seq(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
+// seedEach calls fn for 0 to n-1 on 32 goroutines: writes to S3 wait on
+// the server's disk, so more of them in flight seed faster.
+func seedEach(ctx context.Context, n int, fn func(context.Context, int) error) error {
+	work := make(chan int)
+	errs := make(chan error, 32)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for i := range work {
+				if err := fn(ctx, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
 	}
-	return out
+	var err error
+feed:
+	for i := range n {
+		select {
+		case work <- i:
+		case err = <-errs:
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	return err
 }
 
 // seedBlob stores content and links it into name, as an upload would.

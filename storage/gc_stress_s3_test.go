@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,24 +49,38 @@ func s3Replicas(t testing.TB, n int) []*storage.Store {
 		}
 		out = append(out, storage.New(d))
 	}
-	t.Cleanup(func() {
-		d := out[0].Driver()
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		for info, err := range d.List(ctx, "", "") {
-			if err != nil {
-				t.Errorf("cleaning up: %v", err)
-				return
-			}
-			if err := d.Delete(ctx, info.Key); err != nil {
-				t.Errorf("cleaning up: %v", err)
-			}
-		}
-		if _, err := d.(storage.UploadPurger).PurgeUploads(ctx, time.Now().Add(24*time.Hour)); err != nil {
-			t.Errorf("cleaning up uploads: %v", err)
-		}
-	})
+	t.Cleanup(func() { emptyPrefix(t, out[0].Driver()) })
 	return out
+}
+
+// emptyPrefix deletes every key of d, 32 at a time (a benchmark leaves
+// hundreds of thousands), and its staged uploads.
+func emptyPrefix(t testing.TB, d storage.Driver) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	keys := make(chan string)
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			for key := range keys {
+				if err := d.Delete(ctx, key); err != nil {
+					t.Errorf("cleaning up: %v", err)
+				}
+			}
+		})
+	}
+	for info, err := range d.List(ctx, "", "") {
+		if err != nil {
+			t.Errorf("cleaning up: %v", err)
+			break
+		}
+		keys <- info.Key
+	}
+	close(keys)
+	wg.Wait()
+	if _, err := d.(storage.UploadPurger).PurgeUploads(ctx, time.Now().Add(24*time.Hour)); err != nil {
+		t.Errorf("cleaning up uploads: %v", err)
+	}
 }
 
 // The stress test of gc_stress_test.go on S3, with two replicas sharing
