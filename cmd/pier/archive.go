@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pier-registry/pier/archive"
-	"github.com/pier-registry/pier/storage"
 )
 
 // addRegistryFlags adds the flags with which import, export and images
@@ -30,11 +29,13 @@ func openRegistry(cmd *cobra.Command, scopes []string) (archive.Registry, error)
 	if url != "" {
 		return archive.DialRemote(cmd.Context(), url, login, scopes, nil)
 	}
-	d, err := openDriver(cmd)
+	// The configured policies apply: an import must not overwrite an
+	// immutable tag any more than a push may.
+	s, _, err := openStore(cmd)
 	if err != nil {
 		return nil, err
 	}
-	return archive.NewStoreRegistry(storage.New(d)), nil
+	return archive.NewStoreRegistry(s), nil
 }
 
 // registryLogin reads --username and its password. A password is taken
