@@ -13,7 +13,8 @@
 //	<root>/~uploads/<id>            staged data of upload <id>, until Commit
 //
 // Directories exist only while they hold something: Delete removes the
-// directories it empties, up to the root.
+// directories it empties, up to the root. What a crash leaves of temp and
+// staging files, garbage collection removes (PurgeUploads, purge.go).
 //
 // Several processes may share a root (pier serve beside pier gc): every
 // change is a create, rename or remove of one name, so correctness needs no
