@@ -7,7 +7,7 @@ import (
 )
 
 // UploadPurger is implemented by drivers that stage uploads where List does
-// not see them (storage/s3): PurgeUploads cancels the staged uploads that
+// not see them (storage/s3, storage/fs): PurgeUploads cancels the staged uploads that
 // have not made progress since before, records or not, and returns how
 // many it removed. Garbage collection calls it.
 type UploadPurger interface {
