@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/opencontainers/go-digest"
@@ -140,6 +141,10 @@ func (b *bench) pullRun(ctx context.Context, r *row, t *target, set []stored, c 
 // measureBytes runs fn, which moves total bytes, and records MiB/s and the
 // server's CPU seconds per GiB.
 func (b *bench) measureBytes(r *row, t *target, total int64, fn func() error) error {
+	// What the previous server wrote and did not sync would otherwise be
+	// written back during this run, and every fsync of this one would
+	// wait for it too.
+	syscall.Sync()
 	cpu0, err := t.cpu()
 	if err != nil {
 		return err
