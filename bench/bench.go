@@ -104,14 +104,8 @@ func (b *bench) fsRound(ctx context.Context, round int) error {
 	if b.o.runs("transfer") {
 		pushers := rotate(round, t.pier, t.dist, t.ceiling, t.durable)
 		pullers := rotate(round, t.pier, t.dist, t.nginx)
-		pushed, err := b.pushPullRows(ctx, sec, round, pushers, pullers)
-		if err != nil {
+		if err := b.pushPullRows(ctx, sec, round, pushers, pullers, pushers); err != nil {
 			return err
-		}
-		for _, tg := range []*target{t.pier, t.dist, t.ceiling, t.durable} {
-			if err := tg.reclaim(ctx, pushed); err != nil {
-				return fmt.Errorf("reclaiming %s: %w", tg.name, err)
-			}
 		}
 		if err := b.diskRow(sec); err != nil {
 			return err

@@ -95,14 +95,6 @@ func removeObjects(mc *minio.Client, bucket string, key func(digest.Digest) stri
 // s3Round runs the push and pull rows against the S3-backed servers.
 func (b *bench) s3Round(ctx context.Context, round int) error {
 	t := b.s3
-	pushed, err := b.pushPullRows(ctx, "S3 (MinIO)", round, rotate(round, t.pier, t.dist), rotate(round, t.pier, t.dist, t.redirect))
-	if err != nil {
-		return err
-	}
-	for _, tg := range []*target{t.pier, t.dist} {
-		if err := tg.reclaim(ctx, pushed); err != nil {
-			return fmt.Errorf("reclaiming %s: %w", tg.name, err)
-		}
-	}
-	return nil
+	pushers := rotate(round, t.pier, t.dist)
+	return b.pushPullRows(ctx, "S3 (MinIO)", round, pushers, rotate(round, t.pier, t.dist, t.redirect), pushers)
 }

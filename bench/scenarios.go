@@ -25,47 +25,70 @@ const (
 )
 
 // pushPullRows pushes the round's blobs monolithic and chunked at c=1 and
-// c=4 to every pusher, then pulls the monolithic ones back from every
-// puller. It returns every digest pushed.
-func (b *bench) pushPullRows(ctx context.Context, sec string, round int, pushers, pullers []*target) ([]digest.Digest, error) {
-	var pushed []digest.Digest
-	var mono []stored
+// c=4 to every pusher, pulls the monolithic ones back from every puller,
+// and after each set removes its blobs from the reclaimers' storage: the
+// page cache then never holds more than one set per server, so that no run
+// pays for the memory that earlier ones filled.
+func (b *bench) pushPullRows(ctx context.Context, sec string, round int, pushers, pullers, reclaimers []*target) error {
+	pushRow := func(variant string, c int) *row {
+		label := fmt.Sprintf("push, %s, c=%d", variant, c)
+		if variant == "chunked" {
+			label = fmt.Sprintf("push, chunked (%d MiB PATCH), c=%d", b.o.chunkMiB, c)
+		}
+		return b.res.row(sec, label, "MiB/s", true, cpuPerGiB)
+	}
+	pullRow := func(c int) *row {
+		return b.res.row(sec, fmt.Sprintf("pull, verified, c=%d", c), "MiB/s", true, cpuPerGiB)
+	}
+	// Rows in the order of the report, pushes first.
+	for _, variant := range []string{"monolithic", "chunked"} {
+		pushRow(variant, 1)
+		pushRow(variant, 4)
+	}
+	pullRow(1)
+	pullRow(4)
 	for _, variant := range []string{"monolithic", "chunked"} {
 		b.data.fill(round, variant)
 		for _, c := range []int{1, 4} {
 			set := b.slots(c)
-			label := fmt.Sprintf("push, %s, c=%d", variant, c)
-			if variant == "chunked" {
-				label = fmt.Sprintf("push, chunked (%d MiB PATCH), c=%d", b.o.chunkMiB, c)
-			}
-			r := b.res.row(sec, label, "MiB/s", true, cpuPerGiB)
+			r := pushRow(variant, c)
 			for _, t := range pushers {
 				if err := b.pushRun(ctx, r, t, set, c, variant == "chunked"); err != nil {
-					return nil, fmt.Errorf("%s, %s: %w", label, t.name, err)
+					return fmt.Errorf("%s, %s: %w", r.label, t.name, err)
 				}
 			}
+			var pushed []stored
 			for _, bl := range set {
-				pushed = append(pushed, bl.d)
-				if variant == "monolithic" {
-					mono = append(mono, stored{d: bl.d, size: int64(len(bl.data))})
+				pushed = append(pushed, stored{d: bl.d, size: int64(len(bl.data))})
+			}
+			if variant == "monolithic" {
+				r := pullRow(c)
+				for _, t := range pullers {
+					if err := b.pullRun(ctx, r, t, pushed, c); err != nil {
+						return fmt.Errorf("%s, %s: %w", r.label, t.name, err)
+					}
 				}
 			}
-		}
-	}
-	for _, c := range []int{1, 4} {
-		set := mono[:2]
-		if c == 4 {
-			set = mono[2:]
-		}
-		label := fmt.Sprintf("pull, verified, c=%d", c)
-		r := b.res.row(sec, label, "MiB/s", true, cpuPerGiB)
-		for _, t := range pullers {
-			if err := b.pullRun(ctx, r, t, set, c); err != nil {
-				return nil, fmt.Errorf("%s, %s: %w", label, t.name, err)
+			if err := reclaim(ctx, reclaimers, pushed); err != nil {
+				return err
 			}
 		}
 	}
-	return pushed, nil
+	return nil
+}
+
+// reclaim removes blobs from the storage of every target in ts.
+func reclaim(ctx context.Context, ts []*target, blobs []stored) error {
+	ds := make([]digest.Digest, len(blobs))
+	for i, bl := range blobs {
+		ds[i] = bl.d
+	}
+	for _, t := range ts {
+		if err := t.reclaim(ctx, ds); err != nil {
+			return fmt.Errorf("reclaiming %s: %w", t.name, err)
+		}
+	}
+	return nil
 }
 
 // slots are the blobs of a run at concurrency c: two in a row at c=1, one
