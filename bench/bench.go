@@ -107,9 +107,6 @@ func (b *bench) fsRound(ctx context.Context, round int) error {
 		if err := b.pushPullRows(ctx, sec, round, pushers, pullers, pushers); err != nil {
 			return err
 		}
-		if err := b.diskRow(sec); err != nil {
-			return err
-		}
 	}
 	if b.o.runs("small") {
 		if err := b.smallRows(ctx, sec, rotate(round, t.pier, t.dist, t.ceiling)); err != nil {

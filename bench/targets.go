@@ -17,7 +17,7 @@ type target struct {
 	// blobRef is the path a pull GETs for blob d of repo.
 	blobRef func(repo string, d digest.Digest) string
 	// reclaim removes the content of blobs the bench will not use again,
-	// so that a run needs the disk space of one round, not of all.
+	// so that a run needs the disk space of one set of blobs, not of all.
 	reclaim func(ctx context.Context, ds []digest.Digest) error
 	// storagePID, when not 0, is a storage server (MinIO) whose CPU time
 	// counts as this server's.
