@@ -24,7 +24,7 @@ conformance:
 	bash conformance/oci.sh fs
 
 # pier beside CNCF Distribution, nginx and a hash-and-write server on this
-# machine (about 15 minutes); rewrites the tables in BENCHMARKS.md. Not part
+# machine (about 10 minutes); rewrites the tables in BENCHMARKS.md. Not part
 # of make test. A quick trial that leaves BENCHMARKS.md alone:
 #   make bench BENCH_FLAGS="-rounds 1 -blob-mib 16 -out results/bench.md"
 bench:
