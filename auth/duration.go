@@ -1,52 +1,22 @@
 package auth
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/pier-registry/pier/storage"
 )
 
-// Duration is a time.Duration that reads and writes as text, and also
-// accepts whole days ("90d") where Go's syntax stops at hours.
-type Duration time.Duration
+// Duration is the configuration's duration type: Go syntax ("5m",
+// "1h30m") or whole days ("90d"). It is storage's, so that every section
+// of the configuration reads durations alike.
+type Duration = storage.Duration
 
-// ParseDuration parses Go duration syntax ("5m", "1h30m") or a number of
-// days ("90d").
+// ParseDuration parses a duration like "5m", "12h" or "90d" (a token's
+// --expires, say); a malformed one is an ErrInvalid.
 func ParseDuration(s string) (time.Duration, error) {
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.ParseUint(days, 10, 32)
-		if err != nil || n > 100*365 {
-			return 0, invalidf("duration %q: want a whole number of days like 90d", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
+	d, err := storage.ParseDuration(s)
 	if err != nil {
-		return 0, invalidf("duration %q: want a duration like 5m, 12h or 90d", s)
+		return 0, invalidf("%v", err)
 	}
 	return d, nil
-}
-
-// UnmarshalText reads a duration like "5m" or "90d".
-func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := ParseDuration(string(b))
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalText writes whole days as "Nd" and everything else in Go syntax.
-func (d Duration) MarshalText() ([]byte, error) {
-	return []byte(d.String()), nil
-}
-
-func (d Duration) String() string {
-	v := time.Duration(d)
-	if v > 0 && v%(24*time.Hour) == 0 {
-		return fmt.Sprintf("%dd", v/(24*time.Hour))
-	}
-	return v.String()
 }
