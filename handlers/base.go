@@ -35,9 +35,15 @@ func (a *api) repo(r *http.Request, actions ...string) (string, auth.Subject, er
 	return name, who, err
 }
 
-// pathDigest parses the {digest} variable of r.
-func pathDigest(r *http.Request) (digest.Digest, error) {
-	return storage.ParseDigest(mux.Vars(r)["digest"])
+// repoDigest is repo for the routes that also name a {digest}: it returns
+// the repository, who asks and the parsed digest.
+func (a *api) repoDigest(r *http.Request, actions ...string) (string, auth.Subject, digest.Digest, error) {
+	name, who, err := a.repo(r, actions...)
+	if err != nil {
+		return "", who, "", err
+	}
+	d, err := storage.ParseDigest(mux.Vars(r)["digest"])
+	return name, who, d, err
 }
 
 // noContent finishes a reply that has no body.

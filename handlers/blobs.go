@@ -16,11 +16,7 @@ const redirectExpiry = 20 * time.Minute
 // getBlob serves GET and HEAD /v2/<name>/blobs/<digest> (end-2). A HEAD is
 // answered from the stored size alone: never redirected, never re-hashed.
 func (a *api) getBlob(w http.ResponseWriter, r *http.Request) error {
-	name, _, err := a.repo(r, auth.ActionPull)
-	if err != nil {
-		return err
-	}
-	d, err := pathDigest(r)
+	name, _, d, err := a.repoDigest(r, auth.ActionPull)
 	if err != nil {
 		return err
 	}
@@ -78,11 +74,7 @@ func blobHeaders(w http.ResponseWriter, d digest.Digest) {
 // deleteBlob serves DELETE /v2/<name>/blobs/<digest> (end-10): the blob
 // leaves the repository; garbage collection reclaims the bytes.
 func (a *api) deleteBlob(w http.ResponseWriter, r *http.Request) error {
-	name, who, err := a.repo(r, auth.ActionDelete)
-	if err != nil {
-		return err
-	}
-	d, err := pathDigest(r)
+	name, who, d, err := a.repoDigest(r, auth.ActionDelete)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,7 @@ import (
 // by ?artifactType= (end-12a, end-12b). Never a 404: no referrers is an
 // empty index (spec "Listing Referrers").
 func (a *api) referrers(w http.ResponseWriter, r *http.Request) error {
-	name, _, err := a.repo(r, auth.ActionPull)
-	if err != nil {
-		return err
-	}
-	d, err := pathDigest(r)
+	name, _, d, err := a.repoDigest(r, auth.ActionPull)
 	if err != nil {
 		return err
 	}
