@@ -50,11 +50,13 @@ func newKeyring(ctx context.Context, d storage.Driver, static map[string]crypto.
 
 // refresh re-reads the stored keys and the signing pointer.
 func (k *keyring) refresh(ctx context.Context) error {
-	recs, err := readKeys(ctx, k.d)
+	// The pointer first: a key is stored before any pointer names it, so a
+	// listing that follows the read includes the key it names.
+	cur, err := readValue(ctx, k.d, signingKey)
 	if err != nil {
 		return err
 	}
-	cur, err := readValue(ctx, k.d, signingKey)
+	recs, err := readKeys(ctx, k.d)
 	if err != nil {
 		return err
 	}

@@ -78,9 +78,12 @@ func (r keyRecord) decode() (*ecdsa.PrivateKey, error) {
 }
 
 // ensureSigningKey creates the first signing key when there is none. Two
-// replicas starting at once both write a key and the pointer; each then
-// re-reads the pointer and uses whichever won, and the loser deletes its
-// own key, which has signed nothing yet.
+// replicas starting at once both write a key and then the pointer; the last
+// pointer write wins and every replica signs with that key once it re-reads
+// the pointer. The losers' keys are kept, never deleted: another replica may
+// already have read the pointer while it named one of them, and a pointer
+// that names a missing key would stop that replica. A kept loser is only an
+// extra verification key (`pier token key ls` lists it; retire it at will).
 func ensureSigningKey(ctx context.Context, d storage.Driver) error {
 	if _, err := readValue(ctx, d, signingKey); err == nil {
 		return nil
@@ -93,13 +96,6 @@ func ensureSigningKey(ctx context.Context, d storage.Driver) error {
 	}
 	if err := d.Put(ctx, signingKey, []byte(kid)); err != nil {
 		return fmt.Errorf("auth: write %s: %w", signingKey, err)
-	}
-	won, err := readValue(ctx, d, signingKey)
-	if err != nil {
-		return err
-	}
-	if string(won) != kid {
-		return d.Delete(ctx, keysPrefix+kid)
 	}
 	return nil
 }
