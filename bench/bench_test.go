@@ -3,11 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/opencontainers/go-digest"
@@ -119,8 +124,8 @@ func TestClientAgainstCeiling(t *testing.T) {
 		if err != nil || digest.FromBytes(got) != x {
 			t.Fatalf("stored blob %s: %v", x, err)
 		}
-		if err := s.headBlob(ctx, "a/b", x); err != nil {
-			t.Fatal(err)
+		if status, err := s.raw("HEAD", "/v2/a/b/blobs/"+x.String()).do(); err != nil || status != 200 {
+			t.Fatalf("HEAD %s: %d, %v", x, status, err)
 		}
 	}
 	if err := s.pushMono(ctx, "a/b", data, d); err == nil {
@@ -130,13 +135,67 @@ func TestClientAgainstCeiling(t *testing.T) {
 	if err := s.putManifest(ctx, "a/b", "latest", seed.manifest); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.getManifest(ctx, "a/b", "latest"); err != nil {
-		t.Fatal(err)
+	get := s.raw("GET", "/v2/a/b/manifests/latest", "Accept: "+manifestAccept.Get("Accept"))
+	for range 3 { // one connection, kept alive
+		if status, err := get.do(); err != nil || status != 200 {
+			t.Fatalf("GET manifest: %d, %v", status, err)
+		}
 	}
-	if err := s.getManifest(ctx, "a/b", "nope"); err == nil {
-		t.Fatal("a missing manifest was found")
+	if status, err := s.raw("GET", "/v2/a/b/manifests/nope").do(); err != nil || status != 404 {
+		t.Fatalf("GET a missing manifest: %d, %v", status, err)
 	}
 	if !bytes.Contains(seed.manifest, []byte(seed.layerD.String())) {
 		t.Fatal("the seed manifest does not name its layer")
+	}
+}
+
+// TestRawConn: the small-request client reads bodies exactly, keeps the
+// connection, dials again when the server closes it, and refuses answers it
+// cannot frame.
+func TestRawConn(t *testing.T) {
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/close":
+			w.Header().Set("Connection", "close")
+		case "/chunked":
+			w.(http.Flusher).Flush()
+		}
+		if r.Header.Get("Authorization") != "Bearer tok" {
+			w.WriteHeader(401)
+		}
+		fmt.Fprint(w, strings.Repeat("x", 100))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	s := &session{reg: &registry{base: &url.URL{Host: srv.Listener.Addr().String()}}, token: "tok"}
+	for _, m := range []string{"GET", "HEAD"} {
+		c := s.raw(m, "/")
+		for range 5 {
+			if status, err := c.do(); err != nil || status != 200 {
+				t.Fatalf("%s: %d, %v", m, status, err)
+			}
+		}
+		c.Close()
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("10 requests on 2 clients took %d connections", n)
+	}
+	c := s.raw("GET", "/close")
+	for range 3 {
+		if status, err := c.do(); err != nil || status != 200 {
+			t.Fatalf("Connection: close: %d, %v", status, err)
+		}
+	}
+	if status, err := (&session{reg: s.reg}).raw("GET", "/").do(); err != nil || status != 401 {
+		t.Fatalf("no token: %d, %v", status, err)
+	}
+	if _, err := s.raw("GET", "/chunked").do(); err == nil || !strings.Contains(err.Error(), "chunked") {
+		t.Fatalf("a chunked answer: %v", err)
 	}
 }

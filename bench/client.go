@@ -219,3 +219,12 @@ func withQuery(loc, key, value string) (string, error) {
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
+
+// raw prepares a request of the session for the small-request runs, with
+// its token.
+func (s *session) raw(method, path string, header ...string) *rawConn {
+	if s.token != "" {
+		header = append(header, "Authorization: Bearer "+s.token)
+	}
+	return newRawConn(s.reg.base.Host, method, path, header...)
+}

@@ -110,18 +110,6 @@ func (s *session) putManifest(ctx context.Context, repo, tag string, data []byte
 var manifestAccept = http.Header{"Accept": {ociManifest + ", application/vnd.oci.image.index.v1+json, " +
 	"application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json"}}
 
-// getManifest fetches a manifest by tag, reading it whole.
-func (s *session) getManifest(ctx context.Context, repo, tag string) error {
-	_, err := s.call(ctx, http.MethodGet, "/v2/"+repo+"/manifests/"+tag, nil, 0, manifestAccept, http.StatusOK)
-	return err
-}
-
-// headBlob asks whether blob d is in repo.
-func (s *session) headBlob(ctx context.Context, repo string, d digest.Digest) error {
-	_, err := s.call(ctx, http.MethodHead, "/v2/"+repo+"/blobs/"+d.String(), nil, 0, nil, http.StatusOK)
-	return err
-}
-
 // list fetches path (tags/list or _catalog) and every page its Link headers
 // lead to, and returns how many names it got.
 func (s *session) list(ctx context.Context, path, field string) (int, error) {

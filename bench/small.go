@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -12,11 +13,13 @@ import (
 // concurrent keep-alive connections.
 func (b *bench) smallRows(ctx context.Context, sec string, ts []*target) error {
 	scope := "repository:" + smallRepo + ":pull"
-	get := func(ctx context.Context, s *session) error { return s.getManifest(ctx, smallRepo, "latest") }
-	head := func(ctx context.Context, s *session) error { return s.headBlob(ctx, smallRepo, b.seed.layerD) }
+	get := func(s *session) *rawConn {
+		return s.raw("GET", "/v2/"+smallRepo+"/manifests/latest", "Accept: "+manifestAccept.Get("Accept"))
+	}
+	head := func(s *session) *rawConn { return s.raw("HEAD", "/v2/"+smallRepo+"/blobs/"+b.seed.layerD.String()) }
 	for _, sc := range []struct {
 		label string
-		op    func(context.Context, *session) error
+		op    func(*session) *rawConn
 	}{{"manifest GET by tag", get}, {"blob HEAD", head}} {
 		label := fmt.Sprintf("%s, c=%d", sc.label, b.o.conns)
 		rate := b.res.row(sec, label, "req/s", true, cpuPerReq)
@@ -39,11 +42,11 @@ func (b *bench) smallRows(ctx context.Context, sec string, ts []*target) error {
 	return nil
 }
 
-// latencyRun runs op on b.o.conns workers, each with its own token, for a
-// warm-up and then the measured window. It returns the sorted latencies
+// latencyRun runs the request that op prepares on b.o.conns workers, each
+// with its own token and connection (answers must be 200), for a warm-up and then the measured window. It returns the sorted latencies
 // (ms) of the requests that finished in the window, their rate, and the
 // server's CPU µs per request over the window.
-func (b *bench) latencyRun(ctx context.Context, t *target, scope string, op func(context.Context, *session) error) ([]float64, float64, float64, error) {
+func (b *bench) latencyRun(ctx context.Context, t *target, scope string, op func(*session) *rawConn) ([]float64, float64, float64, error) {
 	warm := min(time.Second, b.o.duration/5)
 	begin := time.Now()
 	from, until := begin.Add(warm), begin.Add(warm+b.o.duration)
@@ -66,13 +69,17 @@ func (b *bench) latencyRun(ctx context.Context, t *target, scope string, op func
 		if err != nil {
 			return err
 		}
+		c := op(s)
+		defer c.Close()
 		for {
 			start := time.Now()
 			if start.After(until) {
 				return nil
 			}
-			if err := op(ctx, s); err != nil {
+			if status, err := c.do(); err != nil {
 				return err
+			} else if status != 200 {
+				return fmt.Errorf("%s: status %d, want 200", c.req[:bytes.IndexByte(c.req, '\r')], status)
 			}
 			end := time.Now()
 			if !start.Before(from) && end.Before(until) {
