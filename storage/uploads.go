@@ -242,12 +242,26 @@ func cancelUpload(ctx context.Context, d Driver, id string) error {
 	return up.Cancel(ctx)
 }
 
-// get reads a small record whole.
+// maxRecordSize bounds what get reads: the largest value it is used for
+// is a manifest's content.
+const maxRecordSize = MaxManifestSize
+
+// get reads a small record whole. Values are replaced whole, never
+// changed in place, so the size Open reports is the size read: one read
+// into a buffer of that size, where io.ReadAll grows its buffer and reads
+// again until EOF.
 func (s *Store) get(ctx context.Context, key string) ([]byte, error) {
-	r, _, err := s.d.Open(ctx, key)
+	r, info, err := s.d.Open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return io.ReadAll(r)
+	if info.Size < 0 || info.Size > maxRecordSize {
+		return nil, fmt.Errorf("%s: %d bytes is not a record", key, info.Size)
+	}
+	buf := make([]byte, info.Size)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", key, err)
+	}
+	return buf, nil
 }

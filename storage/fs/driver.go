@@ -77,7 +77,7 @@ func (d *Driver) Open(ctx context.Context, key string) (io.ReadSeekCloser, stora
 	if err != nil {
 		return nil, storage.Info{}, err
 	}
-	f, err := os.Open(p)
+	f, err := openRead(p)
 	if err != nil {
 		return nil, storage.Info{}, pathError("open", key, err)
 	}
