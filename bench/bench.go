@@ -27,7 +27,7 @@ type bench struct {
 
 // fsTargets are the servers of the filesystem section.
 type fsTargets struct {
-	pier, dist, ceiling, durable, nginx *target
+	pier, dist, ceiling, durable, nginx, nginxCopy *target
 }
 
 func (b *bench) run(ctx context.Context) error {
@@ -86,11 +86,15 @@ func (b *bench) startFS(ctx context.Context) error {
 	if t.durable, err = b.startCeiling(ctx, "ceiling-durable", true); err != nil {
 		return err
 	}
-	if t.nginx, err = b.startNginx(ctx, "nginx", pierRoot); err != nil {
+	if t.nginx, err = b.startNginx(ctx, "nginx", pierRoot, true); err != nil {
+		return err
+	}
+	if t.nginxCopy, err = b.startNginx(ctx, "nginx-copy", pierRoot, false); err != nil {
 		return err
 	}
 	t.pier.name, t.dist.name = "pier", "Distribution"
 	t.ceiling.name, t.durable.name, t.nginx.name = "hash+write", "hash+write+fsync", "nginx"
+	t.nginxCopy.name = "nginx, sendfile off"
 	t.pier.reclaim = removeFiles(func(d digest.Digest) string { return pierBlobFile(pierRoot, d) })
 	t.dist.reclaim = removeFiles(func(d digest.Digest) string { return filepath.Join(distRoot, filepath.FromSlash(distBlobKey(d))) })
 	b.fs = t
@@ -103,7 +107,7 @@ func (b *bench) fsRound(ctx context.Context, round int) error {
 	const sec = "Filesystem"
 	if b.o.runs("transfer") {
 		pushers := rotate(round, t.pier, t.dist, t.ceiling, t.durable)
-		pullers := rotate(round, t.pier, t.dist, t.nginx)
+		pullers := rotate(round, t.pier, t.dist, t.nginx, t.nginxCopy)
 		if err := b.pushPullRows(ctx, sec, round, pushers, pullers, pushers); err != nil {
 			return err
 		}

@@ -138,16 +138,19 @@ func (b *bench) startCeiling(ctx context.Context, name string, durable bool) (*t
 	return t, err
 }
 
-// startNginx serves root's files with sendfile from one process (no
-// master, so its pid is the one doing the work), without access logs.
-func (b *bench) startNginx(ctx context.Context, name, root string) (*target, error) {
+// startNginx serves root's files from one process (no master, so its pid
+// is the one doing the work), without access logs: with sendfile, the
+// ceiling for a pull, or copying through its buffers like a Go server
+// without sendfile does.
+func (b *bench) startNginx(ctx context.Context, name, root string, sendfile bool) (*target, error) {
 	dir := filepath.Join(b.o.work, name)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	cfg := filepath.Join(dir, "nginx.conf")
 	launch := func(addr string) (*process, error) {
-		conf := fmt.Sprintf(nginxConf, dir, dir, dir, dir, dir, dir, dir, addr, root)
+		onOff := map[bool]string{true: "on", false: "off"}[sendfile]
+		conf := fmt.Sprintf(nginxConf, dir, dir, onOff, dir, dir, dir, dir, dir, addr, root)
 		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 			return nil, err
 		}
@@ -174,7 +177,7 @@ pid %s/nginx.pid;
 events { worker_connections 1024; }
 http {
 	access_log off;
-	sendfile on;
+	sendfile %s;
 	tcp_nopush on;
 	keepalive_requests 1000000;
 	default_type application/octet-stream;
