@@ -14,6 +14,8 @@
 #   crane    push, pull, copy, tag, ls, catalog, digest, delete, index append
 #   oras     push, attach, discover (referrers API), pull, copy with referrers
 #   regctl   image import/export/copy, tag ls/delete, artifact put/tree
+#   helm     login, push a chart, pull by version and digest, show and
+#            template from the registry, latest version, logged out
 #
 # Every client runs even when one fails; the run fails if any did. Logs
 # land in results/clients/: pier.log, dockerd.log, one log per client.
@@ -31,12 +33,14 @@ ORAS_MODULE="oras.land/oras/cmd/oras"
 ORAS_VERSION="v1.3.6"
 REGCTL_MODULE="github.com/regclient/regclient/cmd/regctl"
 REGCTL_VERSION="v0.11.7"
+HELM_MODULE="helm.sh/helm/v3/cmd/helm"
+HELM_VERSION="v3.22.0"
 
-ALL_CLIENTS=(docker podman skopeo crane oras regctl)
+ALL_CLIENTS=(docker podman skopeo crane oras regctl helm)
 out="$PIER_ARTIFACTS/clients"
 
 # install_tools: installs every client that is missing and exports the
-# paths of the Go ones as CRANE, ORAS and REGCTL.
+# paths of the Go ones as CRANE, ORAS, REGCTL and HELM.
 install_tools() {
 	ensure_command curl curl
 	ensure_command jq jq
@@ -46,7 +50,8 @@ install_tools() {
 	CRANE="$(go_tool "$CRANE_MODULE" "$CRANE_VERSION" crane)"
 	ORAS="$(go_tool "$ORAS_MODULE" "$ORAS_VERSION" oras)"
 	REGCTL="$(go_tool "$REGCTL_MODULE" "$REGCTL_VERSION" regctl)"
-	export CRANE ORAS REGCTL
+	HELM="$(go_tool "$HELM_MODULE" "$HELM_VERSION" helm)"
+	export CRANE ORAS REGCTL HELM
 }
 
 # versions: prints the version of every client, as tested.
@@ -58,6 +63,7 @@ versions() {
 	printf 'crane    %s\n' "$("$CRANE" version)"
 	printf 'oras     %s\n' "$("$ORAS" version | awk '/^Version:/ {print $2}')"
 	printf 'regctl   %s\n' "$("$REGCTL" version --format '{{.VCSTag}}')"
+	printf 'helm     %s\n' "$("$HELM" version --template '{{.Version}}')"
 }
 
 # add_users: one account per client, named after it, with a random password
