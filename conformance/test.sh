@@ -5,8 +5,10 @@
 #
 #   gofmt, go vet, go test ./...     static checks and unit tests
 #   oci-fs, oci-s3                   the OCI conformance suite on each storage
+#   clients                          docker, podman, skopeo, crane, oras, regctl, helm
 #   archive                          pier import/export/images with docker and skopeo
 #   deploy                           deploy/Dockerfile's image on a real Docker engine
+#   acme                             a certificate from a real ACME CA (Pebble)
 #
 # When conformance/minio.sh exists, a throwaway MinIO runs for the whole
 # test run and PIER_REQUIRE_S3=1 makes the S3 tests fail instead of skip.
@@ -70,6 +72,7 @@ main() {
 	stage clients bash conformance/clients/run.sh
 	stage archive bash conformance/archive.sh
 	stage deploy bash conformance/deploy.sh
+	stage acme bash conformance/acme.sh
 
 	printf '\n=== summary\n'
 	printf 'passed: %s\n' "${passed[*]:-none}"
