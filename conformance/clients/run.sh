@@ -16,6 +16,8 @@
 #   regctl   image import/export/copy, tag ls/delete, artifact put/tree
 #   helm     login, push a chart, pull by version and digest, show and
 #            template from the registry, latest version, logged out
+#   cosign   sign, verify (and refuse another key), attest and verify an
+#            SBOM, sign through the referrers API
 #
 # Every client runs even when one fails; the run fails if any did. Logs
 # land in results/clients/: pier.log, dockerd.log, one log per client.
@@ -35,12 +37,14 @@ REGCTL_MODULE="github.com/regclient/regclient/cmd/regctl"
 REGCTL_VERSION="v0.11.7"
 HELM_MODULE="helm.sh/helm/v3/cmd/helm"
 HELM_VERSION="v3.22.0"
+COSIGN_MODULE="github.com/sigstore/cosign/v2/cmd/cosign"
+COSIGN_VERSION="v2.6.5"
 
-ALL_CLIENTS=(docker podman skopeo crane oras regctl helm)
+ALL_CLIENTS=(docker podman skopeo crane oras regctl helm cosign)
 out="$PIER_ARTIFACTS/clients"
 
 # install_tools: installs every client that is missing and exports the
-# paths of the Go ones as CRANE, ORAS, REGCTL and HELM.
+# paths of the Go ones as CRANE, ORAS, REGCTL, HELM and COSIGN.
 install_tools() {
 	ensure_command curl curl
 	ensure_command jq jq
@@ -51,7 +55,8 @@ install_tools() {
 	ORAS="$(go_tool "$ORAS_MODULE" "$ORAS_VERSION" oras)"
 	REGCTL="$(go_tool "$REGCTL_MODULE" "$REGCTL_VERSION" regctl)"
 	HELM="$(go_tool "$HELM_MODULE" "$HELM_VERSION" helm)"
-	export CRANE ORAS REGCTL HELM
+	COSIGN="$(go_tool "$COSIGN_MODULE" "$COSIGN_VERSION" cosign)"
+	export CRANE ORAS REGCTL HELM COSIGN
 }
 
 # versions: prints the version of every client, as tested.
@@ -64,6 +69,7 @@ versions() {
 	printf 'oras     %s\n' "$("$ORAS" version | awk '/^Version:/ {print $2}')"
 	printf 'regctl   %s\n' "$("$REGCTL" version --format '{{.VCSTag}}')"
 	printf 'helm     %s\n' "$("$HELM" version --template '{{.Version}}')"
+	printf 'cosign   %s\n' "$("$COSIGN" version --json 2>/dev/null | jq -r .gitVersion)"
 }
 
 # add_users: one account per client, named after it, with a random password
