@@ -5,7 +5,7 @@
 #
 #   gofmt, go vet, go test ./...     static checks and unit tests
 #   oci-fs, oci-s3                   the OCI conformance suite on each storage
-#   clients                          docker, podman, skopeo, crane, oras, regctl, helm
+#   clients                          docker, podman, skopeo, crane, oras, regctl, helm, cosign
 #   archive                          pier import/export/images with docker and skopeo
 #   deploy                           deploy/Dockerfile's image on a real Docker engine
 #   acme                             a certificate from a real ACME CA (Pebble)
