@@ -61,6 +61,9 @@ func (s *Store) acquireLease(ctx context.Context) (*lease, context.Context, erro
 		return nil, nil, err
 	}
 	if time.Since(readAt) > t.leaseSettle/2 {
+		// The claim is withdrawn, or it would hold every collector off
+		// for a whole leaseTTL on behalf of a collection that never runs.
+		s.dropClaim(ctx, rec.Holder)
 		return nil, nil, fmt.Errorf("%w: claiming the lease took longer than %v; try again", ErrGCBusy, t.leaseSettle/2)
 	}
 	if err := sleep(ctx, t.leaseSettle); err != nil {
