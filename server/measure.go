@@ -125,30 +125,9 @@ func (d *measuredDriver) Delete(ctx context.Context, key string) error {
 	return err
 }
 
-// List times only what the driver spends producing keys, not what the
-// caller does with each one.
+// List is timed as a list (listTimed).
 func (d *measuredDriver) List(ctx context.Context, prefix, startAfter string) iter.Seq2[storage.Info, error] {
-	return func(yield func(storage.Info, error) bool) {
-		var spent time.Duration
-		var failed error
-		t := time.Now()
-		for info, err := range d.d.List(ctx, prefix, startAfter) {
-			spent += time.Since(t)
-			if err != nil {
-				failed = err
-			}
-			if !yield(info, err) {
-				t = time.Time{}
-				break
-			}
-			t = time.Now()
-		}
-		if !t.IsZero() {
-			spent += time.Since(t)
-		}
-		d.m.storageDuration.WithLabelValues("list").Observe(spent.Seconds())
-		d.countError("list", failed)
-	}
+	return listTimed(d, d.d.List(ctx, prefix, startAfter))
 }
 
 // ListKeys is timed as a list; a driver that cannot list keys alone has
@@ -164,16 +143,22 @@ func (d *measuredDriver) ListKeys(ctx context.Context, prefix, startAfter string
 			}
 		}
 	}
-	return func(yield func(string, error) bool) {
+	return listTimed(d, kl.ListKeys(ctx, prefix, startAfter))
+}
+
+// listTimed times only what the driver spends producing a listing, not
+// what the caller does with each entry, and records it as one "list".
+func listTimed[V any](d *measuredDriver, seq iter.Seq2[V, error]) iter.Seq2[V, error] {
+	return func(yield func(V, error) bool) {
 		var spent time.Duration
 		var failed error
 		t := time.Now()
-		for key, err := range kl.ListKeys(ctx, prefix, startAfter) {
+		for v, err := range seq {
 			spent += time.Since(t)
 			if err != nil {
 				failed = err
 			}
-			if !yield(key, err) {
+			if !yield(v, err) {
 				t = time.Time{}
 				break
 			}
