@@ -15,39 +15,31 @@ import (
 // error (sparse manifests), unless a collector swept it from there
 // recently: then the client believed it was present, and must push again.
 func (s *Store) checkBlobRef(ctx context.Context, name string, d digest.Digest) (present bool, err error) {
-	if _, err := s.d.Stat(ctx, blobLinkKey(name, d)); err != nil {
-		if !isNotFound(err) {
-			return false, err
-		}
-		return false, s.refuseSwept(ctx, name, d)
-	}
-	swept, err := s.rely(ctx, name, d, blobRepoKey(d, name))
-	if err != nil {
-		return false, err
-	}
-	keys := []string{blobKey(d)}
-	if swept {
-		keys = append(keys, blobLinkKey(name, d))
-	}
-	return true, s.mustExist(ctx, name, d, keys)
+	return s.checkRef(ctx, name, d, blobLinkKey(name, d), blobRepoKey(d, name))
 }
 
 // checkManifestRef is checkBlobRef for a manifest that an index being
 // pushed to repository name lists.
 func (s *Store) checkManifestRef(ctx context.Context, name string, d digest.Digest) (present bool, err error) {
-	if _, err := s.d.Stat(ctx, manifestKey(name, d)); err != nil {
+	return s.checkRef(ctx, name, d, manifestKey(name, d), manifestRepoKey(d, name))
+}
+
+// checkRef is checkBlobRef for content that repository name links at
+// linkKey, with its reverse link (the collector's touch mark) at repoKey.
+func (s *Store) checkRef(ctx context.Context, name string, d digest.Digest, linkKey, repoKey string) (bool, error) {
+	if _, err := s.d.Stat(ctx, linkKey); err != nil {
 		if !isNotFound(err) {
 			return false, err
 		}
 		return false, s.refuseSwept(ctx, name, d)
 	}
-	swept, err := s.rely(ctx, name, d, manifestRepoKey(d, name))
+	swept, err := s.rely(ctx, name, d, repoKey)
 	if err != nil {
 		return false, err
 	}
 	keys := []string{blobKey(d)}
 	if swept {
-		keys = append(keys, manifestKey(name, d))
+		keys = append(keys, linkKey)
 	}
 	return true, s.mustExist(ctx, name, d, keys)
 }
