@@ -84,13 +84,11 @@ func (a *Archive) verifyFirst(b *blobItem, j blobJob, progress Progress) error {
 	if j.from != "" {
 		return nil
 	}
-	rc, _, err := a.src.open(b.entry)
+	r, closeEntry, err := a.openChecked(b)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	r, closeCheck := a.checked(rc, b)
-	defer closeCheck()
+	defer closeEntry()
 	v := b.desc.Digest.Verifier()
 	n, err := io.CopyBuffer(v, withProgress(r, progress), make([]byte, copyBuffer))
 	if err != nil {
@@ -102,25 +100,27 @@ func (a *Archive) verifyFirst(b *blobItem, j blobJob, progress Progress) error {
 	return nil
 }
 
-// checked wraps the reader of b's entry with the diff ID check its layer
-// needs, if any; call the returned func when done.
-func (a *Archive) checked(rc io.Reader, b *blobItem) (io.Reader, func()) {
+// openChecked opens b's entry behind the diff ID check its layer needs, if
+// any; call the returned func when done.
+func (a *Archive) openChecked(b *blobItem) (io.Reader, func(), error) {
+	rc, _, err := a.src.open(b.entry)
+	if err != nil {
+		return nil, nil, err
+	}
 	if b.diffID == "" {
-		return rc, func() {}
+		return rc, func() { rc.Close() }, nil
 	}
 	check := checkDiffID(rc, b.desc.MediaType, b.diffID, b.entry)
-	return check, func() { check.Close() }
+	return check, func() { check.Close(); rc.Close() }, nil
 }
 
 // upload streams the blob's entry into repo.
 func (a *Archive) upload(ctx context.Context, reg Registry, repo string, b *blobItem, progress Progress) error {
-	rc, _, err := a.src.open(b.entry)
+	r, closeEntry, err := a.openChecked(b)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	r, closeCheck := a.checked(rc, b)
-	defer closeCheck()
+	defer closeEntry()
 	if err := reg.PutBlob(ctx, repo, b.desc, withProgress(r, progress)); err != nil {
 		return fmt.Errorf("%s (%s) into %s: %w", b.entry, b.desc.Digest, repo, err)
 	}
